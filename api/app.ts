@@ -1,0 +1,54 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiDeps } from './deps.js';
+import { sessionHook } from './auth/context.js';
+import { originCheck } from './auth/origin-check.js';
+import { errorHandler } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { authPlugin } from './plugins/auth.js';
+import { catalogPlugin } from './plugins/catalog.js';
+import { healthPlugin } from './plugins/health.js';
+import { statusPlugin } from './plugins/status.js';
+import { loggerOptions } from '../lib/logging.js';
+
+export interface BuildApiOptions {
+  /** Tests silence the request log; production keeps it (secrets are redacted). */
+  logger?: boolean;
+}
+
+/** Builds the Fastify app with every plugin; `main.ts` listens, tests call `inject` or listen on port 0. */
+export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(deps.env.LOG_LEVEL),
+    // Twilio and Stripe sign their callbacks over the URL we publish; behind a proxy we trust its headers.
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  const metrics = createMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(formbody);
+  await app.register(cookie);
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', originCheck(deps.env));
+  app.addHook('onRequest', sessionHook(deps.prisma));
+
+  await app.register(healthPlugin(deps, metrics));
+  await app.register(authPlugin(deps));
+  await app.register(catalogPlugin(deps));
+  await app.register(statusPlugin(deps));
+  return app;
+}

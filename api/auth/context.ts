@@ -1,0 +1,63 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashToken, tokensMatch } from '../../lib/auth/tokens.js';
+import type { PrismaClient } from '../../lib/db/client.js';
+import { HttpError } from '../errors.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './cookies.js';
+
+/** Who is calling: resolved once per request from the session cookie. Tenant scoping starts here. */
+export interface AuthContext {
+  sessionId: string;
+  userId: string;
+  tenantId: string;
+  email: string;
+  isAdmin: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+/** The caller's identity, or a 401 a person understands. Every tenant route starts with this. */
+export function requireAuth(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw new HttpError(401, 'Please log in to continue.', 'unauthenticated');
+  return request.auth;
+}
+
+export function requireAdmin(request: FastifyRequest): AuthContext {
+  const auth = requireAuth(request);
+  if (!auth.isAdmin) throw new HttpError(403, 'This page is for WARA operators only.', 'forbidden');
+  return auth;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Resolves the session (if any) and enforces CSRF on state-changing requests that carry one.
+ * Double submit: the dashboard echoes the readable CSRF cookie in a header; a cross-site form cannot.
+ */
+export function sessionHook(prisma: PrismaClient) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    request.auth = null;
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token) return;
+    const session = await prisma.session.findUnique({ where: { id: hashToken(token) }, include: { user: true } });
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return;
+
+    if (!SAFE_METHODS.has(request.method)) {
+      const header = request.headers[CSRF_HEADER];
+      const csrf = Array.isArray(header) ? header[0] : header;
+      if (!csrf || !tokensMatch(csrf, session.csrfTokenHash)) {
+        throw new HttpError(403, 'Missing or invalid CSRF token; reload the page and try again.', 'csrf');
+      }
+    }
+    request.auth = {
+      sessionId: session.id,
+      userId: session.userId,
+      tenantId: session.tenantId,
+      email: session.user.email,
+      isAdmin: session.user.isAdmin,
+    };
+  };
+}

@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
+
+/** A failure the caller can act on: it leaves as `status` with its message, never as a 500. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly code: string = 'error',
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, `${what} not found`, 'not_found');
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
+/** The single exit for errors: known failures become 4xx with a reason; the rest a bare 500. */
+export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof HttpError) {
+    void reply.code(err.statusCode).send(body(err.code, err.message, err.details));
+    return;
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    void reply.code(400).send(body('invalid_request', `Invalid ${err.validationContext ?? 'request'}: ${summary}`, issues));
+    return;
+  }
+  if (err instanceof ZodError) {
+    void reply.code(400).send(body('invalid_request', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    return;
+  }
+  const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type) carry a usable message.
+    void reply.code(status).send(body('bad_request', err.message));
+    return;
+  }
+  request.log.error({ err }, 'unhandled error');
+  void reply.code(500).send(body('internal', 'Something went wrong on our side; it has been logged.'));
+}
+
+function body(error: string, message: string, details?: unknown): ErrorBody {
+  return details === undefined ? { error, message } : { error, message, details };
+}

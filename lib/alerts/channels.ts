@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+export interface Alert {
+  /** Same key ⇒ same alert: a retried activity or a re-run check does not page twice. */
+  dedupeKey: string;
+  severity: 'info' | 'warning' | 'critical';
+  title: string;
+  details: string;
+}
+
+export const alertSchema = z.object({
+  dedupeKey: z.string().min(1).max(200),
+  severity: z.enum(['info', 'warning', 'critical']),
+  title: z.string().min(1).max(300),
+  details: z.string().max(5000),
+});
+
+export interface AlertStore {
+  /** Records the alert; returns false when one with the same dedupe key was already delivered. */
+  claim(alert: Alert, channels: string[]): Promise<boolean>;
+  markDelivered(dedupeKey: string): Promise<void>;
+}
+
+/** Where alerts go. Each channel is one outside system; a failure throws so the activity retries. */
+export interface AlertChannel {
+  name: string;
+  send(alert: Alert): Promise<void>;
+}
+
+export function slackChannel(webhookUrl: string, fetchImpl: typeof fetch = fetch): AlertChannel {
+  return {
+    name: 'slack',
+    async send(alert) {
+      const icon = alert.severity === 'critical' ? ':rotating_light:' : alert.severity === 'warning' ? ':warning:' : ':information_source:';
+      const res = await fetchImpl(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `${icon} *${alert.title}*\n${alert.details}` }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`Slack webhook answered ${res.status}`);
+    },
+  };
+}
+
+export interface MailSender {
+  sendMail(message: { to: string; subject: string; text: string }): Promise<unknown>;
+}
+
+export function emailChannel(mailer: MailSender, to: string): AlertChannel {
+  return {
+    name: 'email',
+    async send(alert) {
+      await mailer.sendMail({ to, subject: `[WARA ${alert.severity}] ${alert.title}`, text: alert.details });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseKeyring } from '../crypto/keyring.js';
+
+/**
+ * Every setting WARA reads from the environment, validated once at start-up so a bad value stops the
+ * process with a message naming the variable, instead of failing later at the first call that needs it.
+ * Provider credentials are optional: without them the run command points the real SDKs at local stand-ins.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: httpUrl.default('http://127.0.0.1:8233'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  /** Public URL Twilio calls back on; signatures are computed over it, so it must match exactly. */
+  SERVER_PUBLIC_URL: httpUrl.default('http://127.0.0.1:3000'),
+  WEB_PUBLIC_URL: httpUrl.default('http://127.0.0.1:5173'),
+
+  TRIAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
+  /** Attempts per minute per client on sign-up / log-in; generous for people, tight for scripts. */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().min(3).default('WARA <hello@wara.local>'),
+
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'looks too short for a Twilio auth token').optional(),
+  /** Set only for local stand-ins; unset means the real Twilio API. */
+  TWILIO_API_BASE_URL: httpUrl.optional(),
+  TWILIO_EMBEDDED_SIGNUP_ENABLED: booleanFlag.default(false),
+  TWILIO_EMBEDDED_SIGNUP_BASE_URL: httpUrl.optional(),
+  /**
+   * Master keys for tenant secrets at rest (AES-256-GCM): `id:base64(32 bytes)[,id:base64…]`, the first is
+   * current, the rest only decrypt until rotated out. Required in production; the dev stack generates one.
+   */
+  SECRETS_ENCRYPTION_KEYS: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parseKeyring(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_API_BASE_URL: httpUrl.optional(),
+
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SLACK_WEBHOOK_URL: httpUrl.optional(),
+  ALERT_EMAIL_TO: z.email().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; empty strings count as unset so `FOO=` in a .env file means "default". */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
+    throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together']);
+  }
+  if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEYS) {
+    throw new ConfigError(['SECRETS_ENCRYPTION_KEYS is required in production (tenant Twilio secrets are encrypted with it)']);
+  }
+  return env;
+}

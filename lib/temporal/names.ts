@@ -1,0 +1,25 @@
+/**
+ * Task queues and workflow ids. Ids carry meaning and deduplicate: starting a workflow whose id is
+ * already running is rejected by the server, which is how "at most one per X" is enforced.
+ */
+export const TASK_QUEUE = 'wara-main';
+
+export const workflowIds = {
+  onboarding: (tenantId: string) => `onboarding:${tenantId}`,
+  conversation: (tenantId: string, customer: string) => `conversation:${tenantId}:${customer}`,
+  reply: (inboundMessageSid: string) => `reply:${inboundMessageSid}`,
+  trial: (tenantId: string) => `trial:${tenantId}`,
+  welcomeEmail: (userId: string) => `welcome-email:${userId}`,
+  catalogImport: (tenantId: string, uploadId: string) => `catalog-import:${tenantId}:${uploadId}`,
+  healthCheck: (trigger: 'scheduled' | 'manual', at: Date) => `health-check:${trigger}:${at.toISOString()}`,
+} as const;
+
+export const scheduleIds = {
+  healthCheckHourly: 'health-check-hourly',
+} as const;
+
+/** Deep link to a run in the Temporal Web UI, for the dashboard and for ops. */
+export function temporalUiRunUrl(uiBaseUrl: string, namespace: string, workflowId: string, runId: string): string {
+  const base = uiBaseUrl.replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}

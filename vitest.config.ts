@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run covers unit, workflow (time-skipping), integration (real Temporal dev server +
+// embedded Postgres), API and browser tests. The global setup starts the shared services once.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'web/**', 'dist/**', '.tools/**', '.data/**'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Two cores: files run in parallel across two forks; Temporal workers are CPU-heavy.
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default', './test/support/closing-line-reporter.ts'],
+  },
+});

@@ -1,0 +1,27 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { TASK_QUEUE, scheduleIds } from '../lib/temporal/names.js';
+import type { healthCheckWorkflow } from '../workflows/health-check.js';
+
+/**
+ * Creates the recurring schedules if they do not exist yet. Every worker calls it at start-up;
+ * the schedule id makes the second and later calls no-ops.
+ */
+export async function ensureSchedules(client: Client): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: scheduleIds.healthCheckHourly,
+      spec: { intervals: [{ every: '1 hour' }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'healthCheckWorkflow',
+        workflowId: 'health-check:scheduled',
+        taskQueue: TASK_QUEUE,
+        args: [{ trigger: 'scheduled' }] satisfies Parameters<typeof healthCheckWorkflow>,
+      },
+      state: { note: 'Hourly health check: database, Temporal, providers; alerts when a component stays down.', triggerImmediately: true },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
