@@ -1,15 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import type { MailSender } from '../lib/alerts/channels.js';
 import type { PrismaClient } from '../lib/db/client.js';
-
-export interface MailTransport {
-  sendMail(message: { from: string; to: string; subject: string; text: string }): Promise<unknown>;
-}
 
 export interface EmailDeps {
   prisma: PrismaClient;
   /** Null when SMTP_URL is unset: emails are captured in the outbox (shown in the dashboard) and logged. */
-  transport: MailTransport | null;
+  transport: MailSender | null;
   from: string;
   log: (message: string, fields: Record<string, unknown>) => void;
 }

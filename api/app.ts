@@ -8,10 +8,17 @@ import { originCheck } from './auth/origin-check.js';
 import { errorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
+import { dashboardPlugin } from './plugins/dashboard.js';
 import { catalogPlugin } from './plugins/catalog.js';
 import { healthPlugin } from './plugins/health.js';
 import { statusPlugin } from './plugins/status.js';
 import { loggerOptions } from '../lib/logging.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeList: ReadonlyArray<{ method: string; url: string }>;
+  }
+}
 
 export interface BuildApiOptions {
   /** Tests silence the request log; production keeps it (secrets are redacted). */
@@ -33,6 +40,13 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     void reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Every route as registered, for the tenant-isolation test that must cover new routes automatically.
+  const routes: Array<{ method: string; url: string }> = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+
   const metrics = createMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -50,5 +64,6 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   await app.register(authPlugin(deps));
   await app.register(catalogPlugin(deps));
   await app.register(statusPlugin(deps));
+  await app.register(dashboardPlugin(deps));
   return app;
 }

@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
+import { createAccountActivities } from '../activities/accounts.js';
 import { createAlertActivities } from '../activities/alerts.js';
 import { createCatalogActivities } from '../activities/catalog.js';
+import { createEmailActivities } from '../activities/email.js';
 import { createHealthProbeActivities } from '../activities/health-probes.js';
 import { createHealthStoreActivities } from '../activities/health-store.js';
-import { emailChannel, slackChannel, type AlertChannel } from '../lib/alerts/channels.js';
+import { emailChannel, slackChannel, type AlertChannel, type MailSender } from '../lib/alerts/channels.js';
 import { prismaAlertStore } from '../lib/alerts/store.js';
 import type { Env } from '../lib/config/env.js';
 import type { PrismaClient } from '../lib/db/client.js';
@@ -19,23 +21,25 @@ export interface WorkerDeps {
 /** The composition root: every activity, built from the real clients. Tests build theirs with stand-ins. */
 export function createActivities(deps: WorkerDeps) {
   const { env, prisma } = deps;
+  const mailer = env.SMTP_URL ? nodemailer.createTransport(env.SMTP_URL) : null;
+  const log = (message: string, fields: Record<string, unknown>) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields }));
   return {
+    ...createAccountActivities({ prisma }),
+    ...createEmailActivities({ prisma, transport: mailer, from: env.EMAIL_FROM, log }),
     ...createHealthProbeActivities({ probes: buildHealthProbes(deps) }),
     ...createHealthStoreActivities({ prisma }),
     ...createCatalogActivities({ prisma }),
     ...createAlertActivities({
-      channels: alertChannels(env),
+      channels: alertChannels(env, mailer),
       store: prismaAlertStore(prisma),
-      log: (message, fields) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields })),
+      log,
     }),
   };
 }
 
-function alertChannels(env: Env): AlertChannel[] {
+function alertChannels(env: Env, mailer: MailSender | null): AlertChannel[] {
   const channels: AlertChannel[] = [];
   if (env.SLACK_WEBHOOK_URL) channels.push(slackChannel(env.SLACK_WEBHOOK_URL));
-  if (env.SMTP_URL && env.ALERT_EMAIL_TO) {
-    channels.push(emailChannel(nodemailer.createTransport(env.SMTP_URL), env.ALERT_EMAIL_TO));
-  }
+  if (mailer && env.ALERT_EMAIL_TO) channels.push(emailChannel(mailer, env.ALERT_EMAIL_TO, env.EMAIL_FROM));
   return channels;
 }

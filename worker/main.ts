@@ -2,7 +2,6 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import { ConfigError, loadEnv } from '../lib/config/env.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { connectTemporalClient } from '../lib/temporal/client.js';
-import { TASK_QUEUE } from '../lib/temporal/names.js';
 import { createActivities } from './activities.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSchedules } from './schedules.js';
@@ -20,12 +19,12 @@ async function main(): Promise<void> {
   const worker = await Worker.create({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: TASK_QUEUE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowBundle: await loadWorkflowBundle(),
     activities: createActivities({ env, prisma, temporal: client }),
   });
-  await ensureSchedules(client);
-  console.log(`worker polling task queue ${TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}`);
+  await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
+  console.log(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}`);
 
   // worker.run() resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks first.
   await worker.run();

@@ -1,12 +1,12 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { TASK_QUEUE, scheduleIds } from '../lib/temporal/names.js';
+import { scheduleIds } from '../lib/temporal/names.js';
 import type { healthCheckWorkflow } from '../workflows/health-check.js';
 
 /**
  * Creates the recurring schedules if they do not exist yet. Every worker calls it at start-up;
  * the schedule id makes the second and later calls no-ops.
  */
-export async function ensureSchedules(client: Client): Promise<void> {
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
   try {
     await client.schedule.create({
       scheduleId: scheduleIds.healthCheckHourly,
@@ -16,7 +16,7 @@ export async function ensureSchedules(client: Client): Promise<void> {
         type: 'startWorkflow',
         workflowType: 'healthCheckWorkflow',
         workflowId: 'health-check:scheduled',
-        taskQueue: TASK_QUEUE,
+        taskQueue,
         args: [{ trigger: 'scheduled' }] satisfies Parameters<typeof healthCheckWorkflow>,
       },
       state: { note: 'Hourly health check: database, Temporal, providers; alerts when a component stays down.', triggerImmediately: true },

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Env } from '../../lib/config/env.js';
-import { TASK_QUEUE, workflowIds } from '../../lib/temporal/names.js';
+import { workflowIds } from '../../lib/temporal/names.js';
 import type { trialWorkflow } from '../../workflows/trial.js';
 import type { welcomeEmailWorkflow } from '../../workflows/welcome-email.js';
 
@@ -23,7 +23,7 @@ export async function ensureAccountWorkflows(temporal: Client, env: Env, account
   await Promise.all([
     startOnce(() =>
       temporal.workflow.start<typeof welcomeEmailWorkflow>('welcomeEmailWorkflow', {
-        taskQueue: TASK_QUEUE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
         workflowId: workflowIds.welcomeEmail(account.userId),
         workflowIdReusePolicy: ONCE_UNLESS_FAILED,
         args: [{ userId: account.userId, tenantId: account.tenantId, email: account.email, name: account.name, dashboardUrl, trialDays: env.TRIAL_DAYS }],
@@ -32,7 +32,7 @@ export async function ensureAccountWorkflows(temporal: Client, env: Env, account
     trialEndsAt &&
       startOnce(() =>
         temporal.workflow.start<typeof trialWorkflow>('trialWorkflow', {
-          taskQueue: TASK_QUEUE,
+          taskQueue: env.TEMPORAL_TASK_QUEUE,
           workflowId: workflowIds.trial(account.tenantId),
           workflowIdReusePolicy: ONCE_UNLESS_FAILED,
           args: [{ tenantId: account.tenantId, ownerEmail: account.email, trialEndsAt: trialEndsAt.toISOString(), billingUrl }],

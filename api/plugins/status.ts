@@ -1,7 +1,7 @@
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { TASK_QUEUE, temporalUiRunUrl, workflowIds } from '../../lib/temporal/names.js';
+import { temporalUiRunUrl, workflowIds } from '../../lib/temporal/names.js';
 import type { healthCheckWorkflow } from '../../workflows/health-check.js';
 import { requireAdmin, requireAuth } from '../auth/context.js';
 import type { ApiDeps } from '../deps.js';
@@ -59,7 +59,7 @@ export function statusPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
       requireAdmin(request);
       const workflowId = workflowIds.healthCheck('manual', new Date());
       const handle = await temporal.workflow.start<typeof healthCheckWorkflow>('healthCheckWorkflow', {
-        taskQueue: TASK_QUEUE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
         workflowId,
         args: [{ trigger: 'manual', recheckAfterMs: 0 }],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -44,14 +44,14 @@ export function slackChannel(webhookUrl: string, fetchImpl: typeof fetch = fetch
 }
 
 export interface MailSender {
-  sendMail(message: { to: string; subject: string; text: string }): Promise<unknown>;
+  sendMail(message: { from: string; to: string; subject: string; text: string }): Promise<unknown>;
 }
 
-export function emailChannel(mailer: MailSender, to: string): AlertChannel {
+export function emailChannel(mailer: MailSender, to: string, from: string): AlertChannel {
   return {
     name: 'email',
     async send(alert) {
-      await mailer.sendMail({ to, subject: `[WARA ${alert.severity}] ${alert.title}`, text: alert.details });
+      await mailer.sendMail({ from, to, subject: `[WARA ${alert.severity}] ${alert.title}`, text: alert.details });
     },
   };
 }

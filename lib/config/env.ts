@@ -22,6 +22,8 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: httpUrl.default('http://127.0.0.1:8233'),
+  /** Tests give each file its own queue on the shared dev server so workers never steal each other's tasks. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('wara-main'),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),

@@ -70,6 +70,8 @@ export async function startEmbeddedPostgres(input: EmbeddedPostgresOptions): Pro
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
       '-c', 'max_connections=200',
+      // Prisma stores UTC in `timestamp(3)`; raw SQL (now(), date_trunc for analytics) must agree.
+      '-c', 'timezone=UTC',
     ],
     onLog: write,
     onError: write,
@@ -117,9 +119,17 @@ async function startCluster(cluster: EmbeddedPostgres, logFile: string | null): 
   } catch (error) {
     // The library rejects with `undefined` when postgres exits early (port taken, bad data dir).
     const where = logFile ? ` (see ${logFile})` : '';
-    const reason = error instanceof Error ? `: ${error.message}` : '';
-    throw new Error(`embedded PostgreSQL failed to start${reason}${where}`);
+    const fatal = logFile ? await lastFatalLine(logFile) : undefined;
+    const reason = error instanceof Error ? `: ${error.message}` : fatal ? `: ${fatal}` : '';
+    throw new Error(`embedded PostgreSQL failed to start${reason}${where}`, { cause: error });
   }
+}
+
+async function lastFatalLine(logFile: string): Promise<string | undefined> {
+  // Give the stream a moment to flush PG's last words (e.g. "could not create any TCP/IP sockets").
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const log = await readFile(logFile, 'utf8').catch(() => '');
+  return log.split('\n').reverse().find((line) => line.includes('FATAL:'))?.replace(/^.*FATAL:\s*/, '');
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {

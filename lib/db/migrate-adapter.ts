@@ -20,9 +20,10 @@ import type pg from 'pg';
  *     (prisma/orm#27403); the engine introspects pg_catalog, which is full of them → `name` is read as
  *     text, `"char"` as a character: the describer reads `pg_constraint.contype` with a strict
  *     `get_expect_char` and panics (Wasm "unreachable") on text once any CHECK constraint exists.
- *  b. `executeScript` splits the script on every `;`, which breaks `$$ ... $$` function bodies and
- *     string literals → send the whole script as one simple-protocol query (PG runs a multi-statement
- *     simple query in one implicit transaction, so a failing migration leaves nothing half-applied).
+ *  b. `executeScript` (`db execute`, resets) splits the script on every `;`, which breaks `$$ ... $$`
+ *     function bodies and string literals → send the whole script as one simple-protocol query.
+ *     (Migrations themselves arrive through `executeRaw` without parameters, which pg also sends as one
+ *     simple query; PG runs it as one implicit transaction, and pg returns one result per statement.)
  *  c. the shadow database pool spreads `{ ...config, database }`, but a `connectionString` wins over
  *     `database` in pg, so the "shadow" connection lands in the main database; and the shadow database
  *     is dropped while its own pool still holds connections → pools are built from discrete fields and
@@ -45,7 +46,10 @@ export function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig {
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
-    ssl: sslmode === 'require' || sslmode === 'verify-full' || sslmode === 'verify-ca' ? { rejectUnauthorized: sslmode !== 'require' } : undefined,
+    // Managed Postgres URLs carry sslmode; `require` encrypts without verifying, `verify-*` verifies.
+    ssl: sslmode && ['require', 'verify-ca', 'verify-full'].includes(sslmode)
+      ? { rejectUnauthorized: sslmode !== 'require' }
+      : undefined,
     max: 4,
     // The CLI never disposes the main adapter: without this, idle clients keep the process alive ~10 s.
     allowExitOnIdle: true,

@@ -1,5 +1,5 @@
 /**
- * Task queues and workflow ids. Ids carry meaning and deduplicate: starting a workflow whose id is
+ * Workflow ids (and the default task queue; the running one is env TEMPORAL_TASK_QUEUE). Ids carry meaning and deduplicate: starting a workflow whose id is
  * already running is rejected by the server, which is how "at most one per X" is enforced.
  */
 export const TASK_QUEUE = 'wara-main';

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../../fakes/openai/server.js';
+import { startFakeTwilio } from '../../fakes/twilio/server.js';
+import { LOCAL_TWILIO } from '../../lib/devstack/local-providers.js';
+import { authHeaders, signUp, startTestApi, type TestApi, type TestSession } from '../support/api.js';
+import { startTestWorker, type TestWorker } from '../support/worker.js';
+
+/**
+ * The whole path on real infrastructure: dashboard API → Temporal dev server → worker running the real
+ * activities → Postgres, probing the real SDKs against the local Twilio and OpenAI stand-ins.
+ */
+let api: TestApi;
+let worker: TestWorker;
+let admin: TestSession;
+let twilio: Awaited<ReturnType<typeof startFakeTwilio>>;
+let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio({ masterAccountSid: LOCAL_TWILIO.accountSid, masterAuthToken: LOCAL_TWILIO.authToken });
+  openai = await startFakeOpenAI();
+  const overrides = {
+    TEMPORAL_TASK_QUEUE: `health-e2e-${randomUUID()}`,
+    TWILIO_ACCOUNT_SID: LOCAL_TWILIO.accountSid,
+    TWILIO_AUTH_TOKEN: LOCAL_TWILIO.authToken,
+    TWILIO_API_BASE_URL: twilio.url,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: openai.url,
+  };
+  api = await startTestApi(overrides);
+  worker = await startTestWorker(api.deps.env);
+  admin = await signUp(api.app, { companyName: 'WARA Ops' });
+  await api.prisma.user.update({ where: { id: admin.userId }, data: { isAdmin: true } });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await api?.close();
+  await twilio?.close();
+  await openai?.close();
+});
+
+async function runCheckAndWait(): Promise<{ runId: string; body: StatusBody }> {
+  const started = await api.app.inject({ method: 'POST', url: '/api/status/health-check', headers: authHeaders(admin) });
+  expect(started.statusCode).toBe(202);
+  const { runId, temporalUiUrl } = started.json<{ runId: string; temporalUiUrl: string }>();
+  expect(temporalUiUrl).toContain(`/${runId}/history`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await api.app.inject({ method: 'GET', url: '/api/status', headers: { cookie: admin.cookie } });
+    const body = res.json<StatusBody>();
+    if (body.lastHealthCheck?.runId === runId && body.lastHealthCheck.finishedAt) return { runId, body };
+    if (Date.now() > deadline) throw new Error(`health check ${runId} did not finish: ${res.body}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface StatusBody {
+  lastHealthCheck: null | {
+    runId: string;
+    status: string;
+    finishedAt: string | null;
+    components: Array<{ name: string; status: string; detail: string | null }>;
+  };
+}
+
+describe('health check end to end', () => {
+  it('a manual check probes database, Temporal, Twilio and OpenAI and is recorded', async () => {
+    const { runId, body } = await runCheckAndWait();
+    expect(body.lastHealthCheck?.status).toBe('ok');
+    expect(body.lastHealthCheck?.components.map((c) => [c.name, c.status])).toEqual([
+      ['database', 'up'],
+      ['temporal', 'up'],
+      ['twilio', 'up'],
+      ['openai', 'up'],
+    ]);
+    const row = await api.prisma.healthCheckRun.findUniqueOrThrow({ where: { runId } });
+    expect(row).toMatchObject({ status: 'ok', trigger: 'manual' });
+    // The Temporal history really exists on the dev server (what ops open from the dashboard link).
+    const described = await api.deps.temporal.workflow.getHandle(row.workflowId, runId).describe();
+    expect(described.status.name).toBe('COMPLETED');
+  });
+
+  it('a provider that stops answering fails the check and raises one alert', async () => {
+    await openai.close();
+    const { runId, body } = await runCheckAndWait();
+    expect(body.lastHealthCheck?.status).toBe('failed');
+    expect(body.lastHealthCheck?.components.find((c) => c.name === 'openai')?.status).toBe('down');
+    const row = await api.prisma.healthCheckRun.findUniqueOrThrow({ where: { runId } });
+    const alert = await api.prisma.alert.findUniqueOrThrow({ where: { dedupeKey: `health-check:${row.workflowId}` } });
+    expect(alert.title).toBe('Health check failed: openai down');
+    expect(alert.deliveredAt).not.toBeNull();
+  });
+
+  it('merchants may read the status but not start checks; strangers may do neither', async () => {
+    const merchant = await signUp(api.app);
+    const read = await api.app.inject({ method: 'GET', url: '/api/status', headers: { cookie: merchant.cookie } });
+    expect(read.statusCode).toBe(200);
+    const start = await api.app.inject({ method: 'POST', url: '/api/status/health-check', headers: authHeaders(merchant) });
+    expect(start.statusCode).toBe(403);
+    const anonymous = await api.app.inject({ method: 'GET', url: '/api/status' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
+import { buildApi } from '../../api/app.js';
+import type { ApiDeps } from '../../api/deps.js';
+import { loadEnv, type Env } from '../../lib/config/env.js';
+import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
+import { connectTemporalClient } from '../../lib/temporal/client.js';
+
+/** Env for tests: the shared Postgres and Temporal from the global setup, plus per-test overrides. */
+export function testEnv(overrides: Record<string, string> = {}): Env {
+  return loadEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    ...overrides,
+  });
+}
+
+export interface TestApi {
+  app: FastifyInstance;
+  deps: ApiDeps;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+/** The real API on the real shared services; requests go through `app.inject` (no socket) or `listen`. */
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const env = testEnv(overrides);
+  const prisma = createPrismaClient(env.DATABASE_URL, { max: 4 });
+  const temporal = await connectTemporalClient(env);
+  const deps: ApiDeps = { env, prisma, temporal };
+  const app = await buildApi(deps, { logger: false });
+  return {
+    app,
+    deps,
+    prisma,
+    close: async () => {
+      await app.close();
+      await prisma.$disconnect();
+      await temporal.connection.close();
+    },
+  };
+}
+
+export interface TestSession {
+  cookie: string;
+  csrfToken: string;
+  userId: string;
+  tenantId: string;
+  email: string;
+  password: string;
+}
+
+/** Signs a new merchant up through the real endpoint and returns what a browser would hold. */
+export async function signUp(app: FastifyInstance, input: { email?: string; companyName?: string } = {}): Promise<TestSession> {
+  const email = input.email ?? `owner-${randomUUID()}@shop.example`;
+  const password = 'correct horse battery staple';
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/auth/signup',
+    payload: { email, password, name: 'Ada Owner', companyName: input.companyName ?? 'Ada Shop' },
+  });
+  if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
+  const body = res.json<{ user: { id: string }; tenant: { id: string }; csrfToken: string }>();
+  return { cookie: cookieHeader(res), csrfToken: body.csrfToken, userId: body.user.id, tenantId: body.tenant.id, email, password };
+}
+
+/** The `cookie` request header a browser would send back after this response. */
+export function cookieHeader(res: LightMyRequestResponse): string {
+  return res.cookies.filter((c) => c.value).map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+/** Headers for an authenticated, CSRF-protected request. */
+export function authHeaders(session: Pick<TestSession, 'cookie' | 'csrfToken'>): Record<string, string> {
+  return { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
+}
