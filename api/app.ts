@@ -9,9 +9,13 @@ import { errorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
+import { googleAuthPlugin } from './plugins/google-auth.js';
 import { catalogPlugin } from './plugins/catalog.js';
+import { conversationsPlugin } from './plugins/conversations.js';
 import { healthPlugin } from './plugins/health.js';
+import { onboardingPlugin } from './plugins/onboarding.js';
 import { statusPlugin } from './plugins/status.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { loggerOptions } from '../lib/logging.js';
 
 declare module 'fastify' {
@@ -62,8 +66,12 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
 
   await app.register(healthPlugin(deps, metrics));
   await app.register(authPlugin(deps));
+  await app.register(googleAuthPlugin(deps));
   await app.register(catalogPlugin(deps));
   await app.register(statusPlugin(deps));
   await app.register(dashboardPlugin(deps));
+  await app.register(conversationsPlugin(deps));
+  await app.register(webhooksPlugin(deps));
+  await app.register(onboardingPlugin(deps));
   return app;
 }

@@ -38,9 +38,8 @@ async function main(): Promise<void> {
   }
   await run('prisma', ['migrate', 'deploy'], env);
 
-  let temporal: RunningTemporal | null = null;
   if (!env.TEMPORAL_ADDRESS) {
-    temporal = await startTemporalDevServer({
+    const temporal: RunningTemporal = await startTemporalDevServer({
       port: ports.temporal,
       uiPort: ports.temporalUi,
       dbFile: join(DATA, 'temporal', 'temporal.sqlite'),

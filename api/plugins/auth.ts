@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { writeAudit } from '../../lib/audit.js';
 import { createAccount, EmailTakenError } from '../../lib/auth/accounts.js';
 import { burnVerifyTime, passwordProblems, verifyPassword, PASSWORD_MAX_LENGTH } from '../../lib/auth/password.js';
-import { hashToken, newToken } from '../../lib/auth/tokens.js';
 import { ensureAccountWorkflows } from '../accounts/account-workflows.js';
-import { clearSessionCookies, SESSION_TTL_MS, setSessionCookies } from '../auth/cookies.js';
+import { clearSessionCookies } from '../auth/cookies.js';
+import { meBody, openSession } from '../auth/sessions.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 
@@ -32,24 +32,6 @@ const meSchema = z.object({
 export function authPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
   const { env, prisma, temporal } = deps;
   const secureCookies = new URL(env.WEB_PUBLIC_URL).protocol === 'https:';
-
-  async function openSession(reply: Parameters<typeof setSessionCookies>[0], user: { id: string; tenantId: string }, ip: string, userAgent?: string) {
-    const session = newToken();
-    const csrf = newToken();
-    await prisma.session.create({
-      data: {
-        id: hashToken(session),
-        userId: user.id,
-        tenantId: user.tenantId,
-        csrfTokenHash: hashToken(csrf),
-        expiresAt: new Date(Date.now() + SESSION_TTL_MS),
-        ip,
-        userAgent: userAgent?.slice(0, 300) ?? null,
-      },
-    });
-    setSessionCookies(reply, { session, csrf }, secureCookies);
-    return csrf;
-  }
 
   return async (app) => {
     await app.register(rateLimit, {
@@ -80,16 +62,12 @@ export function authPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
         throw err;
       }
       const { tenant, user } = account;
-      const csrfToken = await openSession(reply, user, request.ip, request.headers['user-agent']);
+      const csrfToken = await openSession(prisma, request, reply, user, secureCookies);
       await ensureAccountWorkflows(temporal, env, {
         tenantId: tenant.id, userId: user.id, email: user.email, name: user.name, trialEndsAt: tenant.trialEndsAt,
       }).catch((err: unknown) => request.log.error({ err }, 'account workflows not started; next login retries'));
 
-      return reply.code(201).send({
-        user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin },
-        tenant: { id: tenant.id, name: tenant.name, plan: tenant.plan, trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null },
-        csrfToken,
-      });
+      return reply.code(201).send(meBody(user, tenant, csrfToken));
     });
 
     app.post('/api/auth/login', { config: limited, schema: { body: loginBody, response: { 200: meSchema } } }, async (request, reply) => {
@@ -104,17 +82,13 @@ export function authPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
         // Same answer for an unknown email and a wrong password: no account enumeration.
         throw new HttpError(401, 'Email or password is incorrect.', 'bad_credentials');
       }
-      const csrfToken = await openSession(reply, user, request.ip, request.headers['user-agent']);
+      const csrfToken = await openSession(prisma, request, reply, user, secureCookies);
       await prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
       await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: 'user', action: 'auth.login', ip: request.ip });
       await ensureAccountWorkflows(temporal, env, {
         tenantId: user.tenantId, userId: user.id, email: user.email, name: user.name, trialEndsAt: user.tenant.trialEndsAt,
       }).catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
-      return {
-        user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin },
-        tenant: { id: user.tenant.id, name: user.tenant.name, plan: user.tenant.plan, trialEndsAt: user.tenant.trialEndsAt?.toISOString() ?? null },
-        csrfToken,
-      };
+      return meBody(user, user.tenant, csrfToken);
     });
 
     app.post('/api/auth/logout', async (request, reply) => {
@@ -129,10 +103,7 @@ export function authPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
     app.get('/api/auth/me', { schema: { response: { 200: meSchema } } }, async (request) => {
       if (!request.auth) throw new HttpError(401, 'Not logged in.', 'unauthenticated');
       const user = await prisma.user.findUniqueOrThrow({ where: { id: request.auth.userId }, include: { tenant: true } });
-      return {
-        user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin },
-        tenant: { id: user.tenant.id, name: user.tenant.name, plan: user.tenant.plan, trialEndsAt: user.tenant.trialEndsAt?.toISOString() ?? null },
-      };
+      return meBody(user, user.tenant);
     });
 
     app.get('/api/auth/providers', async () => ({ password: true, google: Boolean(env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET) }));

@@ -6,7 +6,9 @@ import { hashPassword } from './password.js';
 
 export interface SignupInput {
   email: string;
-  password: string;
+  /** Null for accounts that sign in with Google only. */
+  password: string | null;
+  googleSub?: string;
   name: string | null;
   companyName: string;
   attribution: Record<string, string>;
@@ -25,7 +27,7 @@ export class EmailTakenError extends Error {
  * everything, or nothing was written. The unique email index settles a race between two sign-ups.
  */
 export async function createAccount(prisma: PrismaClient, input: SignupInput) {
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.password === null ? null : await hashPassword(input.password);
   const trialEndsAt = new Date(Date.now() + input.trialDays * 24 * 60 * 60 * 1000);
   try {
     return await prisma.$transaction(async (tx) => {
@@ -39,7 +41,7 @@ export async function createAccount(prisma: PrismaClient, input: SignupInput) {
         },
       });
       const user = await tx.user.create({
-        data: { tenantId: tenant.id, email: input.email, name: input.name, passwordHash, role: 'owner' },
+        data: { tenantId: tenant.id, email: input.email, name: input.name, passwordHash, googleSub: input.googleSub ?? null, role: 'owner' },
       });
       await tx.catalog.create({ data: { tenantId: tenant.id } });
       await writeAudit(tx, {
@@ -49,7 +51,7 @@ export async function createAccount(prisma: PrismaClient, input: SignupInput) {
         action: 'auth.signup',
         targetType: 'user',
         targetId: user.id,
-        details: { attribution: input.attribution },
+        details: { attribution: input.attribution, method: input.googleSub ? 'google' : 'password' },
         ip: input.ip,
       });
       return { tenant, user };

@@ -36,6 +36,10 @@ export const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  // Google's OAuth endpoints; overridable so tests (which have no internet) can use a stand-in.
+  GOOGLE_AUTH_URL: httpUrl.default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: httpUrl.default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: httpUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
   EMAIL_FROM: z.string().min(3).default('WARA <hello@wara.local>'),
 
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
@@ -62,6 +66,14 @@ export const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Per completion call; Temporal retries the reply draft with backoff, then a fallback answer goes out. */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
+  /** A burst of customer messages within this quiet period gets one answer. 0 answers each at once. */
+  REPLY_QUIET_PERIOD_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** Approved WhatsApp template sent outside the 24-hour window; unset means "do not send, record why". */
+  WHATSAPP_TEMPLATE_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must look like HX followed by 32 hex digits').optional(),
+  /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
 
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_API_BASE_URL: httpUrl.optional(),
