@@ -47,8 +47,10 @@ install_test_server() {
   if [ -f "$classpath_file" ] && [ -x "$wrapper" ] && classpath_complete "$classpath_file"; then
     echo "    time-skipping test server present"; return
   fi
-  mvn -q -B -Dstyle.color=never -f tools/temporal-test-server/pom.xml -Dmaven.repo.local="$TOOLS/m2" \
-    dependency:build-classpath -Dmdep.outputFile="$classpath_file" >/dev/null
+  if ! mvn -q -B -f tools/temporal-test-server/pom.xml -Dmaven.repo.local="$TOOLS/m2" \
+    dependency:build-classpath -Dmdep.outputFile="$classpath_file" > "$TOOLS/maven.log" 2>&1; then
+    cat "$TOOLS/maven.log" >&2; return 1
+  fi
   cat > "$wrapper" <<WRAP
 #!/usr/bin/env bash
 # Temporal's Java time-skipping test server; the TS SDK runs it as an "existing-path" executable.

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIds } from '../../lib/temporal/names.js';
+import { trialStateQuery } from '../../workflows/trial.js';
+import { signUp, startTestApi, type TestApi } from '../support/api.js';
+import { startTestWorker, type TestWorker } from '../support/worker.js';
+
+/** Sign-up through the real API, with the real worker: the welcome email goes out once, the trial timer runs. */
+let api: TestApi;
+let worker: TestWorker;
+beforeAll(async () => {
+  api = await startTestApi({ TEMPORAL_TASK_QUEUE: `signup-${randomUUID()}` });
+  worker = await startTestWorker(api.deps.env);
+});
+afterAll(async () => {
+  await worker?.stop();
+  await api?.close();
+});
+
+async function waitFor<T>(read: () => Promise<T | null>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('after sign-up', () => {
+  it('the welcome email workflow captures one email (no SMTP configured) and the trial workflow is sleeping', async () => {
+    const session = await signUp(api.app, { companyName: 'Welcome Shop' });
+    const email = await waitFor(
+      () => api.prisma.emailOutbox.findFirst({ where: { idempotencyKey: `welcome:${session.userId}`, status: 'captured' } }),
+      'the welcome email',
+    );
+    expect(email).toMatchObject({ to: session.email, tenantId: session.tenantId, subject: 'Welcome to WARA: your AI replies are three steps away' });
+    expect(email.text).toContain('Your 14-day free trial has started.');
+    expect(email.text).toContain('http://127.0.0.1:5173/app');
+
+    const trial = api.deps.temporal.workflow.getHandle(workflowIds.trial(session.tenantId));
+    expect((await trial.describe()).status.name).toBe('RUNNING');
+    expect(await trial.query(trialStateQuery)).toMatchObject({ phase: 'trialing', remindersSent: [] });
+  });
+
+  it('logging in again starts nothing twice: still one welcome email, one trial run', async () => {
+    const session = await signUp(api.app);
+    await waitFor(() => api.prisma.emailOutbox.findFirst({ where: { idempotencyKey: `welcome:${session.userId}`, status: 'captured' } }), 'welcome');
+    const trial = api.deps.temporal.workflow.getHandle(workflowIds.trial(session.tenantId));
+    const firstRun = (await trial.describe()).runId;
+    for (let i = 0; i < 2; i++) {
+      const res = await api.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: session.email, password: session.password } });
+      expect(res.statusCode).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await api.prisma.emailOutbox.count({ where: { tenantId: session.tenantId } })).toBe(1);
+    const now = await trial.describe();
+    expect(now.runId).toBe(firstRun);
+    expect(now.status.name).toBe('RUNNING');
+    const welcome = await api.deps.temporal.workflow.getHandle(workflowIds.welcomeEmail(session.userId)).describe();
+    expect(welcome.status.name).toBe('COMPLETED');
+  });
+});
