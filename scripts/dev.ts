@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateDevKeyring } from '../lib/crypto/dev-key.js';
 import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
 import { startTemporalDevServer, stopChild, type RunningTemporal } from '../lib/devstack/temporal-dev-server.js';
 import { waitForPort } from '../lib/devstack/ports.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
 
   env.API_PORT = String(ports.api);
   env.SERVER_PUBLIC_URL ??= `http://127.0.0.1:${ports.api}`;
+  env.SECRETS_ENCRYPTION_KEYS ??= loadOrCreateDevKeyring(join(DATA, 'secrets-encryption-keys'));
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
 
   launch('worker', 'tsx', ['worker/main.ts'], env);

@@ -6,6 +6,7 @@ export const TASK_QUEUE = 'wara-main';
 
 export const workflowIds = {
   onboarding: (tenantId: string) => `onboarding:${tenantId}`,
+  whatsappTestMessage: (tenantId: string, requestId: string) => `whatsapp-test-message:${tenantId}:${requestId}`,
   conversation: (tenantId: string, customer: string) => `conversation:${tenantId}:${customer}`,
   reply: (inboundMessageSid: string) => `reply:${inboundMessageSid}`,
   trial: (tenantId: string) => `trial:${tenantId}`,

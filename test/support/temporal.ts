@@ -26,11 +26,20 @@ export function quietTemporalRuntime(): void {
  * Temporal's time-skipping test server (Java). The SDK would download it; that host is unreachable
  * here, so setup fetched it from Maven Central and wrote a wrapper we hand over as an existing path.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(attempts = 5): Promise<TestWorkflowEnvironment> {
   quietTemporalRuntime();
   const wrapper = process.env.TEMPORAL_TEST_SERVER_PATH ?? join(ROOT, '.tools', 'bin', 'temporal-test-server');
   if (!existsSync(wrapper)) throw new Error(`time-skipping test server missing at ${wrapper}: run npm run setup`);
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+  // The SDK gives the server a few seconds to come up; a JVM on two busy cores sometimes needs more.
+  // Only that start-up timeout is retried: any other failure is real.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+    }
+  }
 }
 
 /** A client + worker connection to the shared real Temporal dev server started by the global setup. */

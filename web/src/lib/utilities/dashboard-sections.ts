@@ -1,0 +1,117 @@
+import type { PageRouteId } from '$app/types';
+
+/**
+ * The dashboard's sections, in navigation order. Sections not built yet carry an honest
+ * description of what they will hold, shown as their empty state.
+ */
+export interface DashboardSection {
+  id: string;
+  label: string;
+  route: PageRouteId;
+  summary: string;
+  comingSoon: string[] | null;
+}
+
+export const dashboardSections: DashboardSection[] = [
+  {
+    id: 'home',
+    label: 'Home',
+    route: '/app',
+    summary: 'Your WARA overview.',
+    comingSoon: [
+      'WhatsApp connection status at a glance',
+      'Catalog size and last upload',
+      'Recent conversations and replies',
+      'Usage this period and your trial countdown',
+    ],
+  },
+  {
+    id: 'whatsapp',
+    label: 'WhatsApp',
+    route: '/app/whatsapp',
+    summary: 'Connect your WhatsApp Business number through Twilio.',
+    comingSoon: [
+      'A guided connection: subaccount, sender signup and verification, step by step',
+      'Live progress of each step (done, running, waiting, failed and why)',
+      '“Check connection now” and a test message to your own phone',
+      'Disconnect and reconnect',
+    ],
+  },
+  {
+    id: 'catalog',
+    label: 'Catalog',
+    route: '/app/catalog',
+    summary: 'The products the AI answers from.',
+    comingSoon: [
+      'CSV or JSON upload, checked row by row with the reason for each rejected row',
+      'Re-upload to update products by SKU',
+      'A searchable product list',
+    ],
+  },
+  {
+    id: 'conversations',
+    label: 'Conversations',
+    route: '/app/conversations',
+    summary: 'Every customer thread and the AI’s replies.',
+    comingSoon: [
+      'A live feed of messages with direction, time and delivery status',
+      'The full thread of a conversation, with the catalog sources behind each reply',
+      'Take over a conversation by hand, then hand it back to the AI',
+    ],
+  },
+  {
+    id: 'analytics',
+    label: 'Analytics',
+    route: '/app/analytics',
+    summary: 'How your customers and the AI are doing.',
+    comingSoon: [
+      'Messages in and out, replies and response times per day and hour',
+      'AI fallback rate and delivery failures',
+      'Changes against the previous period',
+    ],
+  },
+  {
+    id: 'billing',
+    label: 'Billing',
+    route: '/app/billing',
+    summary: 'Your plan, trial and usage.',
+    comingSoon: [
+      'Trial days left and plan limits',
+      'Replies used this period',
+      'Checkout and the customer portal to manage payment',
+    ],
+  },
+  {
+    id: 'audit',
+    label: 'Audit log',
+    route: '/app/audit',
+    summary: 'Who did what, and when.',
+    comingSoon: [
+      'Sign-ins, connection changes, catalog uploads, takeovers and billing changes',
+      'Filters by action and date',
+      'CSV export',
+    ],
+  },
+  {
+    id: 'status',
+    label: 'System status',
+    route: '/app/status',
+    summary: 'Health of WARA and the services it depends on.',
+    comingSoon: null,
+  },
+];
+
+export function sectionById(id: string): DashboardSection {
+  const section = dashboardSections.find((candidate) => candidate.id === id);
+  if (!section) throw new Error(`Unknown dashboard section: ${id}`);
+  return section;
+}
+
+/** The section whose link should be marked current for a pathname (longest match wins). */
+/** The section a route belongs to, so its link can be marked current. */
+export function currentSection(routeId: string | null): DashboardSection | undefined {
+  if (routeId === null) return undefined;
+  return dashboardSections
+    .filter((s) => routeId === s.route || (s.route !== '/app' && routeId.startsWith(`${s.route}/`)))
+    .sort((a, b) => b.route.length - a.route.length)[0];
+}
