@@ -1,0 +1,266 @@
+// Inbound webhook → AI reply pipeline under load, on the run command's components: embedded Postgres,
+// Temporal dev server, the API and the worker as their own processes (`api/main.ts`, `worker/main.ts`),
+// the Twilio and OpenAI stand-ins in this process, quiet period 0. Every request is a new customer
+// (a new conversation workflow: the expensive case) with a valid X-Twilio-Signature.
+//   tsx bench/webhooks.ts [--seconds 10] [--rate 200] [--concurrency 32] [--tenants 4]
+// Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
+// and CPU seconds per process per phase (where the time goes).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import twilio from 'twilio';
+import { z } from 'zod';
+import { startFakeOpenAI } from '../fakes/openai/server.js';
+import { FakeTwilioControl } from '../fakes/twilio/control-client.js';
+import { startFakeTwilio } from '../fakes/twilio/server.js';
+import { createSecretBox, createTenantCredentials, formatKey, parseKeyring } from '../lib/crypto/index.js';
+import { createPrismaClient } from '../lib/db/client.js';
+import { startTemporalDevServer } from '../lib/devstack/temporal-dev-server.js';
+import { freePort, waitForPort } from '../lib/devstack/ports.js';
+import { createTwilioClient } from '../lib/twilio/client.js';
+import { startTestDatabase } from '../test/support/database.js';
+import { bundleWorkflows } from '../worker/bundle.js';
+
+const args = z
+  .object({
+    seconds: z.coerce.number().int().min(1).default(10),
+    rate: z.coerce.number().int().min(1).default(200),
+    concurrency: z.coerce.number().int().min(1).default(32),
+    tenants: z.coerce.number().int().min(1).default(4),
+  })
+  .parse(parseArgs({ options: { seconds: { type: 'string' }, rate: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' } } }).values);
+
+const MASTER = { sid: `AC${randomBytes(16).toString('hex')}`, token: randomBytes(16).toString('hex') };
+const dir = await mkdtemp(path.join(tmpdir(), 'wara-bench-webhooks-'));
+const children: ChildProcess[] = [];
+const stops: Array<() => Promise<void>> = [];
+const cleanup = async () => {
+  for (const c of children) c.kill('SIGTERM');
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+};
+process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+try {
+  console.log('starting Postgres, Temporal, stand-ins, API and worker…');
+  const [db, temporal, bundle] = await Promise.all([startTestDatabase(), startTemporalDevServer({ headless: true, logFile: path.join(dir, 'temporal.log') }), bundleWorkflows()]);
+  stops.push(db.stop, temporal.stop);
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const fake = await startFakeTwilio({ masterAccountSid: MASTER.sid, masterAuthToken: MASTER.token, config: { messageStatusDelayMs: 200 } });
+  const openai = await startFakeOpenAI();
+  stops.push(fake.close, openai.close);
+  const apiPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${apiPort}`;
+  const keys = formatKey('bench', randomBytes(32));
+  const env = {
+    ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: 'bench-webhooks', API_PORT: String(apiPort), SERVER_PUBLIC_URL: publicUrl, WORKFLOW_BUNDLE_PATH: bundlePath,
+    TWILIO_ACCOUNT_SID: MASTER.sid, TWILIO_AUTH_TOKEN: MASTER.token, TWILIO_API_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: openai.url,
+    SECRETS_ENCRYPTION_KEYS: keys, REPLY_QUIET_PERIOD_MS: '0', WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
+  };
+  const api = launch('api', ['api/main.ts'], env);
+  const worker = launch('worker', ['worker/main.ts'], env);
+  await waitForPort(apiPort);
+
+  const prisma = createPrismaClient(db.url, { max: 4 });
+  stops.push(() => prisma.$disconnect());
+  const shops: Array<Awaited<ReturnType<typeof connectShop>>> = [];
+  for (let i = 0; i < args.tenants; i++) shops.push(await connectShop(prisma, fake.url, publicUrl, keys, i));
+  const fakeOutbound = () => [...fake.state.messages.values()].filter((m) => m.direction === 'outbound-api');
+
+  /** One signed inbound webhook from a brand-new customer; resolves with the ack latency in ms. */
+  const sentAt = new Map<string, number>();
+  let seq = 0;
+  async function webhook(): Promise<number> {
+    const shop = shops[seq % shops.length]!;
+    const customer = `+1${String(2_000_000_000 + seq++).padStart(10, '0')}`;
+    const params = {
+      MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: shop.subaccountSid, MessagingServiceSid: shop.serviceSid,
+      From: `whatsapp:${customer}`, To: `whatsapp:${shop.phone}`, Body: 'How much is the blue cotton t-shirt?', NumMedia: '0',
+    };
+    const url = `${publicUrl}/webhooks/twilio/whatsapp`;
+    const started = performance.now();
+    sentAt.set(`whatsapp:${customer}`, Date.now());
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(shop.authToken, url, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    await res.text();
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    return performance.now() - started;
+  }
+
+  /** Fixed arrival rate (open loop): latency is not hidden by waiting for the previous answer. */
+  async function openLoop(rate: number, seconds: number) {
+    const latencies: number[] = [];
+    let errors = 0;
+    const inflight: Promise<void>[] = [];
+    const start = performance.now();
+    for (let i = 0; i < rate * seconds; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(webhook().then((ms) => void latencies.push(ms), () => void errors++));
+    }
+    await Promise.all(inflight);
+    return { latencies, errors, seconds: (performance.now() - start) / 1000 };
+  }
+
+  /** As fast as `concurrency` clients can go (closed loop): the sustained ceiling. */
+  async function closedLoop(concurrency: number, seconds: number) {
+    const latencies: number[] = [];
+    let errors = 0;
+    const end = performance.now() + seconds * 1000;
+    const start = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) await webhook().then((ms) => void latencies.push(ms), () => void errors++);
+    }));
+    return { latencies, errors, seconds: (performance.now() - start) / 1000 };
+  }
+
+  /** Waits until every webhook so far has its reply at the stand-in; returns inbound→send latencies. */
+  async function repliesSince(fromIndex: number, expected: number, startedAt: number) {
+    const deadline = Date.now() + 180_000;
+    while (fakeOutbound().length - fromIndex < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const replies = fakeOutbound().slice(fromIndex);
+    const lat = replies.map((m) => m.dateCreated - (sentAt.get(m.to) ?? m.dateCreated));
+    const last = Math.max(...replies.map((m) => m.dateCreated));
+    return { count: replies.length, latencies: lat, perSecond: replies.length / ((last - startedAt) / 1000) };
+  }
+
+  const cpu = cpuMeter({ api: api.pid!, worker: worker.pid! });
+  const phase = async <T>(name: string, run: () => Promise<T>) => {
+    cpu.reset();
+    const result = await run();
+    console.log(`  cpu seconds during ${name}: ${cpu.report()}`);
+    return result;
+  };
+
+  await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
+  await repliesSince(0, 40, Date.now());
+
+  console.log(`\n1) light load, 20 webhooks/s for ${args.seconds} s`);
+  let base = fakeOutbound().length;
+  let t0 = Date.now();
+  const light = await phase('light load', async () => {
+    const acks = await openLoop(20, args.seconds);
+    return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
+  });
+  report('ack', light.acks);
+  console.log(`  inbound→send  p50 ${pct(light.replies.latencies, 50)} ms  p99 ${pct(light.replies.latencies, 99)} ms  (${light.replies.count} replies)`);
+
+  console.log(`\n2) ${args.rate} webhooks/s for ${args.seconds} s (open loop)`);
+  base = fakeOutbound().length;
+  t0 = Date.now();
+  const rated = await phase('rated load', async () => {
+    const acks = await openLoop(args.rate, args.seconds);
+    return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
+  });
+  report('ack', rated.acks);
+  console.log(`  inbound→send  p50 ${pct(rated.replies.latencies, 50)} ms  p99 ${pct(rated.replies.latencies, 99)} ms`);
+  console.log(`  replies       ${rated.replies.count} in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${rated.replies.perSecond.toFixed(0)} replies/s`);
+
+  console.log(`\n3) max sustained: ${args.concurrency} concurrent senders for ${args.seconds} s (closed loop)`);
+  base = fakeOutbound().length;
+  t0 = Date.now();
+  const flood = await phase('flood', async () => {
+    const acks = await closedLoop(args.concurrency, args.seconds);
+    return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
+  });
+  report('ack', flood.acks);
+  console.log(`  replies       ${flood.replies.count}, ${flood.replies.perSecond.toFixed(0)} replies/s; inbound→send p50 ${pct(flood.replies.latencies, 50)} ms p99 ${pct(flood.replies.latencies, 99)} ms`);
+  const failedRows = await prisma.message.count({ where: { direction: 'outbound', status: { in: ['failed', 'not_sent'] } } });
+  console.log(`\noutbound rows failed/not sent: ${failedRows}; fallback answers: ${await prisma.message.count({ where: { fallback: true } })}`);
+} finally {
+  await cleanup();
+}
+
+function launch(name: string, script: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(path.join('node_modules', '.bin', 'tsx'), script, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
+  children.push(child);
+  return child;
+}
+
+function pct(values: number[], p: number): string {
+  if (values.length === 0) return '-';
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!.toFixed(1);
+}
+
+function report(label: string, r: { latencies: number[]; errors: number; seconds: number }) {
+  const rate = (r.latencies.length / r.seconds).toFixed(0);
+  console.log(`  ${label.padEnd(13)} p50 ${pct(r.latencies, 50)} ms  p99 ${pct(r.latencies, 99)} ms  ${r.latencies.length} ok (${rate}/s), ${r.errors} errors`);
+}
+
+/** CPU time of our process trees from /proc (Linux): api, worker, and the rest grouped by command name. */
+function cpuMeter(named: Record<string, number>) {
+  const tick = 100;
+  const read = () => {
+    const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [{ pid: Number(pid), ppid: Number(f[1]), comm, cpu: (Number(f[11]) + Number(f[12])) / tick }];
+      } catch {
+        return [];
+      }
+    });
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
+    const groupOf = (pid: number): string | null => {
+      for (let p = byPid.get(pid); p; p = byPid.get(p.ppid)) {
+        const name = Object.entries(named).find(([, root]) => root === p!.pid)?.[0];
+        if (name) return name;
+        if (p.ppid === process.pid) return p.comm;
+        if (p.pid === process.pid) return 'bench+stand-ins';
+      }
+      return null;
+    };
+    const totals: Record<string, number> = {};
+    for (const p of procs) {
+      const g = groupOf(p.pid);
+      if (g) totals[g] = (totals[g] ?? 0) + p.cpu;
+    }
+    return totals;
+  };
+  let start = read();
+  return {
+    reset: () => void (start = read()),
+    report: () => Object.entries(read()).map(([k, v]) => [k, v - (start[k] ?? 0)] as const).filter(([, v]) => v > 0.05)
+      .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
+  };
+}
+
+/** A merchant as onboarding leaves it: subaccount, API key, ONLINE sender, Messaging Service, rows. */
+async function connectShop(prisma: ReturnType<typeof createPrismaClient>, fakeUrl: string, publicUrl: string, keys: string, i: number) {
+  const master = createTwilioClient({ accountSid: MASTER.sid, authToken: MASTER.token, baseUrl: fakeUrl });
+  const tenant = await prisma.tenant.create({ data: { name: `Bench shop ${i}`, slug: `bench-${i}-${randomBytes(4).toString('hex')}` } });
+  const sub = await master.api.v2010.accounts.create({ friendlyName: `wara:${tenant.id}` });
+  const key = await master.api.v2010.accounts(sub.sid).newKeys.create({ friendlyName: 'wara' });
+  const phone = `+1444555${String(1000 + i)}`;
+  const sender = await new FakeTwilioControl(fakeUrl).createSender(sub.sid, { phoneNumber: phone, timeline: [{ status: 'ONLINE', afterMs: 0 }] });
+  const asSub = createTwilioClient({ accountSid: sub.sid, apiKey: key.sid, apiSecret: key.secret!, baseUrl: fakeUrl });
+  const service = await asSub.messaging.v1.services.create({ friendlyName: 'wara', inboundRequestUrl: `${publicUrl}/webhooks/twilio/whatsapp`, statusCallback: `${publicUrl}/webhooks/twilio/status` });
+  await asSub.messaging.v1.services(service.sid).channelSenders.create({ sid: sender.sid });
+  const account = await prisma.integrationAccount.create({
+    data: { tenantId: tenant.id, status: 'connected', subaccountSid: sub.sid, messagingServiceSid: service.sid, senderSid: sender.sid },
+  });
+  const credentials = createTenantCredentials(prisma, createSecretBox(parseKeyring(keys)));
+  await credentials.storeAuthToken({ tenantId: tenant.id, accountId: account.id }, sub.authToken);
+  await credentials.storeApiKey({ tenantId: tenant.id, accountId: account.id }, { sid: key.sid, secret: key.secret! });
+  await prisma.integrationIdentifier.createMany({
+    data: [
+      { tenantId: tenant.id, accountId: account.id, kind: 'account_sid', value: sub.sid },
+      { tenantId: tenant.id, accountId: account.id, kind: 'messaging_service_sid', value: service.sid },
+      { tenantId: tenant.id, accountId: account.id, kind: 'whatsapp_number', value: phone },
+    ],
+  });
+  await prisma.product.create({ data: { tenantId: tenant.id, sku: 'TS-001', name: 'Blue Cotton T-Shirt', price: '19.90', currency: 'USD', stock: 12 } });
+  return { subaccountSid: sub.sid, serviceSid: service.sid, phone, authToken: sub.authToken };
+}

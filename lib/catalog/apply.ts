@@ -1,0 +1,186 @@
+import type { CatalogImport } from '@prisma/client';
+import type { PrismaClient } from '../db/client.js';
+
+/** Products written per transaction: one batch is all-or-nothing, and progress moves with it. */
+export const APPLY_BATCH_ROWS = 1_000;
+
+export interface CatalogImportReport {
+  id: string;
+  uploadId: string;
+  fileName: string;
+  format: 'csv' | 'json';
+  status: 'pending' | 'running' | 'completed' | 'failed';
+  /** Data rows in the file; null until the file has been read. */
+  rowsTotal: number | null;
+  /** Rows finished: rejected ones count as done once the file is read, valid ones as their batch commits. */
+  rowsDone: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  error: string | null;
+  workflowId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export class CatalogImportNotFound extends Error {
+  constructor(importId: string) {
+    super(`catalog import ${importId} does not exist (deleted, or its tenant was closed)`);
+    this.name = 'CatalogImportNotFound';
+  }
+}
+
+export class CatalogStagingLost extends Error {
+  constructor(importId: string) {
+    super(`the uploaded rows of import ${importId} are no longer staged (database restart?); upload the file again`);
+    this.name = 'CatalogStagingLost';
+  }
+}
+
+export interface BatchOutcome {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** How many valid rows an import staged: batches are `seq` ranges over 1..staged. */
+export async function stagedRowCount(prisma: PrismaClient, importId: string): Promise<number> {
+  const found = await prisma.catalogImport.findUnique({ where: { id: importId }, select: { rowsTotal: true, rejectedCount: true } });
+  if (!found) throw new CatalogImportNotFound(importId);
+  return (found.rowsTotal ?? 0) - found.rejectedCount;
+}
+
+/**
+ * Applies the staged rows with `from < seq ≤ to` to `products` and advances the import's counters,
+ * atomically. The rows are DELETEd from staging by the same statement that upserts them, so the batch
+ * is applied exactly once however often it is retried or raced (a retry finds nothing left to do).
+ * A row whose hash is unchanged is not written (the ON CONFLICT … WHERE) and counts as unchanged.
+ */
+export async function applyBatch(prisma: PrismaClient, importId: string, from: number, to: number): Promise<BatchOutcome> {
+  // One statement, so one implicit transaction and one round trip: take the rows out of staging, upsert
+  // them, count, and move the import's counters.
+  const [counts] = await prisma.$queryRawUnsafe<{ rows: number; created: number; updated: number }[]>(
+    `WITH batch AS (
+       DELETE FROM catalog_import_rows WHERE import_id = $1 AND seq > $2 AND seq <= $3 RETURNING *
+     ), upserted AS (
+       INSERT INTO products AS p (id, tenant_id, sku, name, description, price, currency, stock, category, url, image_url,
+                                  attributes, active, row_hash, last_import_id, created_at, updated_at)
+       SELECT gen_random_uuid()::text, tenant_id, sku, name, description, price, currency, stock, category, url, image_url,
+              attributes, true, row_hash, import_id, now(), now()
+       FROM batch ORDER BY seq
+       ON CONFLICT (tenant_id, sku) DO UPDATE SET
+         name = EXCLUDED.name, description = EXCLUDED.description, price = EXCLUDED.price, currency = EXCLUDED.currency,
+         stock = EXCLUDED.stock, category = EXCLUDED.category, url = EXCLUDED.url, image_url = EXCLUDED.image_url,
+         attributes = EXCLUDED.attributes, active = true, row_hash = EXCLUDED.row_hash,
+         last_import_id = EXCLUDED.last_import_id, updated_at = now()
+       WHERE p.row_hash IS DISTINCT FROM EXCLUDED.row_hash OR NOT p.active
+       -- xmax is 0 only on a freshly inserted tuple: tells created from updated without a second query.
+       RETURNING (p.xmax = 0) AS created
+     ), counts AS (
+       SELECT (SELECT count(*) FROM batch)::int AS rows,
+              (count(*) FILTER (WHERE created))::int AS created,
+              (count(*) FILTER (WHERE NOT created))::int AS updated
+       FROM upserted
+     ), progress AS (
+       UPDATE catalog_imports i SET status = 'running', updated_at = now(),
+         rows_done = i.rows_done + c.rows, created_count = i.created_count + c.created,
+         updated_count = i.updated_count + c.updated, unchanged_count = i.unchanged_count + (c.rows - c.created - c.updated)
+       FROM counts c WHERE i.id = $1 AND c.rows > 0
+       RETURNING i.id
+     )
+     SELECT rows, created, updated FROM counts`,
+    importId,
+    from,
+    to,
+  );
+  const rows = counts?.rows ?? 0;
+  const created = counts?.created ?? 0;
+  const updated = counts?.updated ?? 0;
+  return { rows, created, updated, unchanged: rows - created - updated };
+}
+
+/**
+ * Applies `from < seq ≤ to` in batches, `concurrency` at a time: the upsert is Postgres-bound (the
+ * generated search vector and two GIN indexes), and two backends use both cores.
+ */
+export async function applyRange(
+  prisma: PrismaClient,
+  importId: string,
+  range: { from: number; to: number },
+  options: { batchRows?: number; concurrency?: number; onBatch?: () => void } = {},
+): Promise<void> {
+  const batchRows = options.batchRows ?? APPLY_BATCH_ROWS;
+  let next = range.from;
+  const worker = async () => {
+    while (next < range.to) {
+      const from = next;
+      next = Math.min(range.to, next + batchRows);
+      await applyBatch(prisma, importId, from, next);
+      options.onBatch?.();
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+}
+
+/** Marks the import completed, drops its staged rows and refreshes the catalog's product count. */
+export async function completeImport(prisma: PrismaClient, importId: string): Promise<CatalogImportReport> {
+  return prisma.$transaction(async (tx) => {
+    const current = await tx.catalogImport.findUnique({ where: { id: importId } });
+    if (!current) throw new CatalogImportNotFound(importId);
+    if (current.status === 'completed' || current.status === 'failed') return toReport(current);
+    // Every batch deletes what it applies: rows missing from the count were lost from staging.
+    if (current.rowsDone < (current.rowsTotal ?? 0)) throw new CatalogStagingLost(importId);
+    const done = await tx.catalogImport.update({ where: { id: importId }, data: { status: 'completed', finishedAt: new Date() } });
+    await tx.catalogImportRow.deleteMany({ where: { importId } });
+    const productCount = await tx.product.count({ where: { tenantId: done.tenantId, active: true } });
+    await tx.catalog.upsert({
+      where: { tenantId: done.tenantId },
+      create: { tenantId: done.tenantId, productCount, lastImportedAt: new Date() },
+      update: { productCount, lastImportedAt: new Date() },
+    });
+    return toReport(done);
+  });
+}
+
+/** The import stops with a reason; batches already committed stay (the report says how many). */
+export async function failImport(prisma: PrismaClient, importId: string, reason: string): Promise<void> {
+  await prisma.$transaction([
+    prisma.catalogImport.updateMany({ where: { id: importId, status: { not: 'completed' } }, data: { status: 'failed', error: reason, finishedAt: new Date() } }),
+    prisma.catalogImportRow.deleteMany({ where: { importId } }),
+  ]);
+}
+
+/** Applies every staged row in this process: small uploads, the benchmark and tests. */
+export async function applyAll(prisma: PrismaClient, importId: string): Promise<CatalogImportReport> {
+  await applyRange(prisma, importId, { from: 0, to: await stagedRowCount(prisma, importId) });
+  return completeImport(prisma, importId);
+}
+
+export async function loadReport(prisma: PrismaClient, tenantId: string, importId: string): Promise<CatalogImportReport | null> {
+  const found = await prisma.catalogImport.findFirst({ where: { id: importId, tenantId } });
+  return found && toReport(found);
+}
+
+export function toReport(row: CatalogImport): CatalogImportReport {
+  return {
+    id: row.id,
+    uploadId: row.uploadId,
+    fileName: row.fileName,
+    format: row.format,
+    status: row.status,
+    rowsTotal: row.rowsTotal,
+    rowsDone: row.rowsDone,
+    created: row.createdCount,
+    updated: row.updatedCount,
+    unchanged: row.unchangedCount,
+    rejected: row.rejectedCount,
+    error: row.error,
+    workflowId: row.workflowId,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}

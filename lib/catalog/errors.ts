@@ -1,0 +1,52 @@
+/**
+ * A problem with the file as a whole (not one row): the upload is refused and nothing is imported.
+ * `status` is the HTTP status the API answers with; `code` is stable for the dashboard and tests.
+ */
+export type CatalogFileErrorCode =
+  | 'empty_file'
+  | 'no_rows'
+  | 'missing_columns'
+  | 'duplicate_columns'
+  | 'invalid_encoding'
+  | 'malformed_file'
+  | 'file_too_large'
+  | 'unsupported_media_type';
+
+const STATUS: Record<CatalogFileErrorCode, number> = {
+  empty_file: 400,
+  no_rows: 400,
+  missing_columns: 400,
+  duplicate_columns: 400,
+  invalid_encoding: 400,
+  malformed_file: 400,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+export class CatalogFileError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: CatalogFileErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CatalogFileError';
+    this.status = STATUS[code];
+  }
+}
+
+/** One rejected row's reason, as stored in `catalog_import_errors` and shown to the merchant. */
+export interface RowError {
+  rowNumber: number;
+  /** The canonical field (sku, price…) or null when the row as a whole is wrong. */
+  field: string | null;
+  reason: string;
+  value: string | null;
+}
+
+/** Stored values are cut so a pasted essay in a cell cannot bloat the error table or the CSV export. */
+export function truncateValue(value: unknown, max = 200): string | null {
+  if (value === undefined || value === null) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,98 @@
+import { CsvError, parse } from 'csv-parse';
+import { mapHeader, type ColumnTarget, type ProductField } from './columns.js';
+import { CatalogFileError, truncateValue, type RowError } from './errors.js';
+import type { RawProductRow } from './product-row.js';
+
+/** A record (row) larger than this is a broken file (an unclosed quote swallowing the rest), not a product. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/**
+ * CSV text → raw rows, streaming. The delimiter is read off the header line (spreadsheets in many
+ * locales export `;`). Row numbers are spreadsheet rows: the header is row 1, so the first product is
+ * row 2, and a record with newlines inside quotes is still one row.
+ */
+export async function* readCsvRows(text: AsyncIterable<string>): AsyncGenerator<RawProductRow | RowError> {
+  const iterator = text[Symbol.asyncIterator]();
+  let head = '';
+  while (!/[\r\n]/.test(head) && head.length < MAX_RECORD_BYTES) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head += next.value;
+  }
+  const delimiter = detectDelimiter(head);
+  const parser = parse({ delimiter, bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
+  let targets: ColumnTarget[] | null = null;
+  let rowNumber = 0;
+
+  // Chunks are written and the records read back synchronously: one await per chunk instead of one
+  // per row through stream iteration, which dominated the cost on large files.
+  const feed = (chunk: string | null) =>
+    new Promise<void>((resolve, reject) => {
+      parser.once('error', reject);
+      const settle = (error?: Error | null) => (parser.off('error', reject), error ? reject(error) : resolve());
+      if (chunk === null) parser.end(settle);
+      else parser.write(chunk, settle);
+    });
+  const rows: (RawProductRow | RowError)[] = [];
+  const drain = () => {
+    for (let record: string[] | null = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) {
+      rowNumber += 1;
+      if (record.every((value) => value.trim() === '')) continue;
+      if (targets) rows.push(rowFromRecord(rowNumber, record, targets));
+      else targets = mapHeader(record);
+    }
+  };
+  try {
+    for (let chunk: string | null = head; ; ) {
+      const written = feed(chunk);
+      drain();
+      await written;
+      drain();
+      yield* rows.splice(0);
+      if (chunk === null) break;
+      const next = await iterator.next();
+      chunk = next.done ? null : next.value;
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new CatalogFileError('malformed_file', `The CSV cannot be read after row ${rowNumber}: ${error.message}`);
+    }
+    throw error;
+  }
+  if (!targets) throw new CatalogFileError('empty_file', 'The file has no header row (expected columns like sku, name, price).');
+}
+
+function rowFromRecord(rowNumber: number, record: string[], targets: ColumnTarget[]): RawProductRow | RowError {
+  const extra = record.slice(targets.length).filter((v) => v.trim() !== '');
+  if (extra.length > 0) {
+    return { rowNumber, field: null, reason: `row has ${record.length} values but the header has ${targets.length} columns (a delimiter inside an unquoted value?)`, value: truncateValue(extra.join(' | ')) };
+  }
+  const fields: Partial<Record<ProductField, unknown>> = {};
+  const attributes: Record<string, unknown> = {};
+  targets.forEach((target, i) => {
+    const value = record[i];
+    if (value === undefined) return;
+    if (target.kind === 'field') fields[target.field] = value;
+    else if (target.kind === 'attribute' && value.trim() !== '') attributes[target.key] = value.trim();
+  });
+  return { rowNumber, fields, attributes };
+}
+
+/** The candidate seen most often outside quotes on the first line; `,` when none appears. */
+export function detectDelimiter(text: string): string {
+  const line = /^[^\r\n]*/.exec(text.replace(/^\uFEFF/, ''))?.[0] ?? '';
+  const counts = new Map<string, number>();
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (CANDIDATE_DELIMITERS as readonly string[]).includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const candidate of CANDIDATE_DELIMITERS) {
+    const n = counts.get(candidate) ?? 0;
+    if (n > bestCount) [best, bestCount] = [candidate, n];
+  }
+  return best;
+}

@@ -1,0 +1,81 @@
+import type { PrismaClient } from '../db/client.js';
+import { decodeUtf8, type ByteCount } from './decode.js';
+import { CatalogFileError } from './errors.js';
+import { readCsvRows } from './parse-csv.js';
+import { readJsonRows } from './parse-json.js';
+import { stageRows } from './stage.js';
+
+export type UploadFormat = 'csv' | 'json';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+export interface UploadInput {
+  tenantId: string;
+  userId: string | null;
+  /** The client's id for this upload: sending the same upload twice imports it once. */
+  uploadId: string;
+  fileName: string;
+  format: UploadFormat;
+  body: AsyncIterable<Uint8Array | string>;
+  maxBytes?: number;
+}
+
+export interface ReceivedUpload {
+  importId: string;
+  /** Rows waiting to be applied to products. */
+  staged: number;
+  rowsTotal: number;
+  rejected: number;
+  bytes: number;
+}
+
+/**
+ * Reads an upload to its end: streams it through the parser and validator into the staging table and
+ * records the rejected rows. Products are untouched. A whole-file problem (encoding, header, size,
+ * syntax) deletes everything this upload wrote and rethrows: a refused file leaves no trace but the audit.
+ */
+export async function receiveUpload(prisma: PrismaClient, input: UploadInput): Promise<ReceivedUpload> {
+  const catalog = await prisma.catalog.findUnique({ where: { tenantId: input.tenantId }, select: { defaultCurrency: true } });
+  const created = await prisma.catalogImport.create({
+    data: {
+      tenantId: input.tenantId,
+      uploadId: input.uploadId,
+      fileName: input.fileName,
+      format: input.format,
+      status: 'pending',
+      createdByUserId: input.userId,
+      startedAt: new Date(),
+    },
+  });
+  const count: ByteCount = { bytes: 0 };
+  try {
+    const text = decodeUtf8(input.body, input.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES, count);
+    const rows = input.format === 'csv' ? readCsvRows(text) : readJsonRows(text);
+    const staged = await stageRows(prisma, { importId: created.id, tenantId: input.tenantId, defaultCurrency: catalog?.defaultCurrency ?? 'USD' }, rows);
+    if (staged.rowsTotal === 0) throw new CatalogFileError('no_rows', 'The file has a header but no product rows.');
+    await prisma.catalogImport.update({
+      where: { id: created.id },
+      // Rejected rows are "done" at once: the progress bar then measures the writes still to come.
+      data: { rowsTotal: staged.rowsTotal, rejectedCount: staged.rejected, rowsDone: staged.rejected },
+    });
+    return { importId: created.id, staged: staged.staged, rowsTotal: staged.rowsTotal, rejected: staged.rejected, bytes: count.bytes };
+  } catch (error) {
+    // Cascades to the staged rows and the row errors.
+    await prisma.catalogImport.delete({ where: { id: created.id } }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The parser for a request's content type; null means the type is not one we read (→ 415). */
+export function formatFromContentType(contentType: string | undefined, fileName: string): UploadFormat | null {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (['text/csv', 'application/csv', 'text/comma-separated-values', 'application/vnd.ms-excel'].includes(type)) return 'csv';
+  if (['application/json', 'application/x-ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'].includes(type)) return 'json';
+  // Browsers send .jsonl (and sometimes .csv) files with no type or as bytes: fall back to the extension.
+  if (type === '' || type === 'application/octet-stream' || type === 'text/plain') {
+    const ext = /\.([a-z]+)$/i.exec(fileName)?.[1]?.toLowerCase();
+    if (ext === 'csv' || ext === 'tsv' || ext === 'txt') return 'csv';
+    if (ext === 'json' || ext === 'jsonl' || ext === 'ndjson') return 'json';
+  }
+  return null;
+}
