@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PrismaClient } from '../../lib/db/client.js';
 import { startEmbeddedPostgres } from '../../lib/db/embedded-postgres.js';
+import { freePort } from '../../lib/devstack/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -49,7 +49,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 async function startOnFreePort(dir: string) {
   // Another process may grab the port between the probe and PG's bind: retry with a new one.
   for (let attempt = 1; ; attempt++) {
-    const port = await findFreePort();
+    const port = await freePort();
     try {
       return await startEmbeddedPostgres({
         dataDir: path.join(dir, 'data'),
@@ -62,17 +62,8 @@ async function startOnFreePort(dir: string) {
   }
 }
 
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** Kept under its old name for the tests that import it from here. */
+export { freePort as findFreePort } from '../../lib/devstack/ports.js';
 
 export function migrateDeploy(databaseUrl: string): Promise<void> {
   const prisma = path.join(repoRoot, 'node_modules', '.bin', 'prisma');

@@ -1,6 +1,6 @@
-import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
+import { freePort } from '../../lib/devstack/ports.js';
 
 const webConfigFile = path.resolve(import.meta.dirname, '../../web/vite.config.ts');
 
@@ -70,19 +70,4 @@ export async function startWebServer(options: { apiUrl: string; port?: number })
 function restoreApiUrl(previous: string | undefined): void {
   if (previous === undefined) delete process.env.API_URL;
   else process.env.API_URL = previous;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('Could not find a free port'));
-      });
-    });
-  });
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { startTestApi, type TestApi } from './api.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { startTestWorker, type TestWorker } from './worker.js';
+import { freePort } from '../../lib/devstack/ports.js';
 
 export interface WebStack {
   /** Origin of the dashboard (`http://127.0.0.1:<port>`), which proxies `/api/*` to the API. */
@@ -55,19 +55,4 @@ export async function startWebStack(name: string, overrides: Record<string, stri
     await api.close();
     throw error;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('Could not find a free port'));
-      });
-    });
-  });
 }
