@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ['node_modules/**', 'web/**', 'dist/**', '.tools/**', '.data/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
+    // Browser and workflow assertions poll for an outcome; on two shared cores the first page load or
+    // worker start can take seconds, so the default one-second poll is too tight to be honest.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     hookTimeout: 180_000,
     // Two cores: files run in parallel across two forks; Temporal workers are CPU-heavy.
     pool: 'forks',

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import nodemailer from 'nodemailer';
+import { pino } from 'pino';
 import { createAccountActivities } from '../activities/accounts.js';
 import { createAlertActivities } from '../activities/alerts.js';
 import { createCatalogActivities } from '../activities/catalog.js';
@@ -11,6 +12,7 @@ import { createConversationActivities } from '../lib/conversations/worker-activi
 import { createTwilioProvisioningActivities, type TwilioProvisioningDeps } from '../activities/twilio-provisioning.js';
 import { emailChannel, slackChannel, type AlertChannel, type MailSender } from '../lib/alerts/channels.js';
 import { prismaAlertStore } from '../lib/alerts/store.js';
+import { loggerOptions } from '../lib/logging.js';
 import type { Env } from '../lib/config/env.js';
 import { createSecretBox, createTenantCredentials, parseKeyring } from '../lib/crypto/index.js';
 import type { PrismaClient } from '../lib/db/client.js';
@@ -27,7 +29,9 @@ export interface WorkerDeps {
 export function createActivities(deps: WorkerDeps) {
   const { env, prisma } = deps;
   const mailer = env.SMTP_URL ? nodemailer.createTransport(env.SMTP_URL) : null;
-  const log = (message: string, fields: Record<string, unknown>) => console.warn(JSON.stringify({ level: 'warn', msg: message, ...fields }));
+  // Structured and redacted like the API's logs; LOG_LEVEL=silent keeps test output readable.
+  const logger = pino(loggerOptions(env.LOG_LEVEL));
+  const log = (message: string, fields: Record<string, unknown>) => logger.info(fields, message);
   return {
     ...createAccountActivities({ prisma }),
     ...createEmailActivities({ prisma, transport: mailer, from: env.EMAIL_FROM, log }),

@@ -86,6 +86,8 @@ describe('health check end to end', () => {
     expect(body.lastHealthCheck?.status).toBe('failed');
     expect(body.lastHealthCheck?.components.find((c) => c.name === 'openai')?.status).toBe('down');
     const row = await api.prisma.healthCheckRun.findUniqueOrThrow({ where: { runId } });
+    // The run is recorded before the alert goes out; wait for the workflow itself to finish.
+    await api.deps.temporal.workflow.getHandle(row.workflowId, runId).result();
     const alert = await api.prisma.alert.findUniqueOrThrow({ where: { dedupeKey: `health-check:${row.workflowId}` } });
     expect(alert.title).toBe('Health check failed: openai down');
     expect(alert.deliveredAt).not.toBeNull();

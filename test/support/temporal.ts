@@ -1,8 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { freePort } from '../../lib/devstack/ports.js';
+import { stopChild } from '../../lib/devstack/temporal-dev-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -23,21 +27,51 @@ export function quietTemporalRuntime(): void {
 }
 
 /**
- * Temporal's time-skipping test server (Java). The SDK would download it; that host is unreachable
- * here, so setup fetched it from Maven Central and wrote a wrapper we hand over as an existing path.
+ * Temporal's time-skipping test server (Java), one per test file (time skipping is server-wide, so files
+ * must not share one). The SDK would download it (unreachable here) and gives it only 5 s to come up,
+ * which a JVM on two busy cores sometimes misses. So we start the Maven-fetched server ourselves with a
+ * generous deadline and attach the SDK's time-skipping environment to it.
  */
-export async function createTimeSkippingEnv(attempts = 5): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietTemporalRuntime();
   const wrapper = process.env.TEMPORAL_TEST_SERVER_PATH ?? join(ROOT, '.tools', 'bin', 'temporal-test-server');
   if (!existsSync(wrapper)) throw new Error(`time-skipping test server missing at ${wrapper}: run npm run setup`);
-  // The SDK gives the server a few seconds to come up; a JVM on two busy cores sometimes needs more.
-  // Only that start-up timeout is retried: any other failure is real.
-  for (let attempt = 1; ; attempt++) {
+  const port = await freePort();
+  // Same arguments as the SDK's launcher: just the port. (`--enable-time-skipping` would start with
+  // skipping unlocked, so time races ahead while the first worker is still starting.)
+  const child = spawn(wrapper, [String(port)], { stdio: 'ignore' });
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForTestServer(address, child);
+    // `create` is the SDK's own factory behind createTimeSkipping; it is private in the typings only.
+    // With an existing server it connects with the test service enabled and leaves the process to us.
+    const factory = TestWorkflowEnvironment as unknown as {
+      create(opts: { server: { type: 'existing' }; address: string; supportsTimeSkipping: true }): Promise<TestWorkflowEnvironment>;
+    };
+    const env = await factory.create({ server: { type: 'existing' }, address, supportsTimeSkipping: true });
+    const teardown = env.teardown.bind(env);
+    env.teardown = async () => {
+      await teardown();
+      await stopChild(child);
+    };
+    return env;
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+async function waitForTestServer(address: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`time-skipping test server exited with code ${child.exitCode}`);
     try {
-      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.close();
+      return;
     } catch (err) {
-      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
-      await new Promise((r) => setTimeout(r, 2_000 * attempt));
+      if (Date.now() > deadline) throw new Error(`time-skipping test server not ready at ${address}: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
