@@ -19,7 +19,7 @@ const sections = [
 ];
 
 /** Sections whose features land in later issues: they must say so rather than show made-up data. */
-const NOT_BUILT_YET = new Set(['Conversations', 'Analytics', 'Billing', 'Audit log']);
+const NOT_BUILT_YET = new Set(['Analytics', 'Billing', 'Audit log']);
 
 let stack: WebStack;
 let web: { url: string };

@@ -1,4 +1,4 @@
-import type { PageRouteId } from '$app/types';
+import type { StaticRouteId } from './routes.ts';
 
 /**
  * The dashboard's sections, in navigation order. Sections not built yet carry an honest
@@ -7,7 +7,7 @@ import type { PageRouteId } from '$app/types';
 export interface DashboardSection {
   id: string;
   label: string;
-  route: PageRouteId;
+  route: StaticRouteId;
   summary: string;
   comingSoon: string[] | null;
 }
