@@ -1,0 +1,81 @@
+// The conversation's own records in our database, written by its workflows: fallback answers, opt-out
+// changes with their one confirmation, and sends that had to be given up. Every write is keyed (inbound
+// MessageSid or message id), so a retried activity repeats harmlessly.
+import { writeAudit } from '../lib/audit.js';
+import { fallbackAnswer } from '../lib/ai/answer-check.js';
+import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from '../lib/conversations/opt-out.js';
+import { replyGate } from '../lib/conversations/reply-gate.js';
+import { findReplyIntent, insertReplyIntent, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import type { ReplyInput } from '../lib/conversations/workflow-contract.js';
+import type { PrismaClient } from '../lib/db/client.js';
+
+export interface ConversationStoreDeps {
+  prisma: PrismaClient;
+}
+
+export function createConversationStoreActivities({ prisma }: ConversationStoreDeps) {
+  return {
+    /** The answer when drafting failed (OpenAI down, timing out, no key): clear, honest, and sent. */
+    async recordFallbackReply(input: ReplyInput & { reason: string }): Promise<ReplyIntent> {
+      const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
+      const existing = await findReplyIntent(prisma, replyTo);
+      if (existing) return existing;
+      const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
+      const gate = await replyGate(prisma, input.tenantId);
+      if (!gate.allowed) {
+        return insertReplyIntent(prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
+      }
+      const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: input.tenantId }, select: { name: true } });
+      return insertReplyIntent(prisma, {
+        ...base,
+        body: fallbackAnswer(tenant.name),
+        status: 'queued',
+        fallback: true,
+        prompt: { messages: null, rejected: null, fallbackReason: input.reason.slice(0, 500) },
+      });
+    },
+
+    /**
+     * STOP / START: the conversation's flag and its confirmation message, keyed by the keyword's MessageSid,
+     * so a retry neither flips the flag twice nor confirms twice.
+     */
+    async recordOptOutChange(input: { tenantId: string; conversationId: string; inboundSid: string; optedOut: boolean }): Promise<{ messageId: string }> {
+      const existing = await findReplyIntent(prisma, input.inboundSid);
+      if (existing) return { messageId: existing.messageId };
+      const now = new Date();
+      await prisma.$transaction(async (tx) => {
+        await tx.conversation.update({
+          where: { id: input.conversationId, tenantId: input.tenantId },
+          data: { optedOut: input.optedOut, optedOutAt: input.optedOut ? now : null },
+        });
+        await writeAudit(tx, {
+          tenantId: input.tenantId,
+          actorType: 'workflow',
+          action: input.optedOut ? 'conversation.opted_out' : 'conversation.opted_in',
+          targetType: 'conversation',
+          targetId: input.conversationId,
+          details: { messageSid: input.inboundSid },
+        });
+      });
+      const intent = await insertReplyIntent(prisma, {
+        tenantId: input.tenantId,
+        conversationId: input.conversationId,
+        replyToMessageSid: input.inboundSid,
+        body: input.optedOut ? OPT_OUT_CONFIRMATION : OPT_IN_CONFIRMATION,
+        source: 'system',
+        status: 'queued',
+      });
+      return { messageId: intent.messageId };
+    },
+
+    /** Twilio kept failing for this message: mark it so, unless Twilio's own callbacks already decided. */
+    async recordSendGaveUp(input: { messageId: string; reason: string }): Promise<void> {
+      await prisma.message.updateMany({
+        where: { id: input.messageId, providerMessageSid: null, status: { in: ['queued', 'sending'] } },
+        data: { status: 'failed', errorCode: 'send_gave_up', errorMessage: input.reason.slice(0, 500), statusUpdatedAt: new Date() },
+      });
+    },
+  };
+}
+
+export type ConversationStoreActivities = ReturnType<typeof createConversationStoreActivities>;

@@ -1,0 +1,79 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { FixedWindowLimiter } from '../../lib/conversations/rate-limit.js';
+import { createTenantResolver, type WebhookAddressing, type WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
+import { createSecretBox, createTenantCredentials, parseKeyring } from '../../lib/crypto/index.js';
+import type { ApiDeps } from '../deps.js';
+import { HttpError } from '../errors.js';
+import { receiveInbound } from '../webhooks/inbound.js';
+import { formBody, inboundParams, statusParams } from '../webhooks/params.js';
+import { signatureOf, signedUrl, verifyTwilioSignature, type FormParams } from '../webhooks/signature.js';
+import { receiveStatus } from '../webhooks/status.js';
+
+/** Empty TwiML: "received, nothing to say" — the reply goes out later through the API, not in this answer. */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const statusQuery = z.object({ m: z.string().max(64).optional() });
+
+/**
+ * Twilio's webhooks: inbound WhatsApp/SMS messages and delivery status callbacks. No session, no CSRF:
+ * the X-Twilio-Signature, verified with the tenant's own subaccount token, is the authentication.
+ * Nothing is stored before it verifies.
+ */
+export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
+  const { env, prisma, temporal } = deps;
+  const credentials = env.SECRETS_ENCRYPTION_KEYS
+    ? createTenantCredentials(prisma, createSecretBox(parseKeyring(env.SECRETS_ENCRYPTION_KEYS)))
+    : null;
+  const resolver = createTenantResolver(prisma, credentials);
+  const limiter = new FixedWindowLimiter(env.WEBHOOK_RATE_LIMIT_PER_MINUTE);
+  const workflow = { taskQueue: env.TEMPORAL_TASK_QUEUE, quietPeriodMs: env.REPLY_QUIET_PERIOD_MS };
+
+  /** The tenant this webhook is for, or 403 (unknown sender, missing or wrong signature). */
+  async function authenticate(request: FastifyRequest, params: FormParams, addressing: WebhookAddressing): Promise<WebhookTenant> {
+    const forbidden = new HttpError(403, 'Invalid Twilio signature.', 'invalid_signature');
+    if (!credentials) {
+      // Without the key no tenant token can be read, so nothing can be verified: refuse, loudly in the log.
+      request.log.error('twilio webhook refused: SECRETS_ENCRYPTION_KEYS is not configured');
+      throw forbidden;
+    }
+    const signature = signatureOf(request);
+    const url = signedUrl(env.SERVER_PUBLIC_URL, request);
+    if (!signature) throw forbidden;
+    let tenant = await resolver.resolve(addressing);
+    if (tenant && verifyTwilioSignature(tenant.authToken, signature, url, params)) return limited(tenant);
+    // The cached token may be stale (rotated in the last minute): one fresh look before refusing.
+    tenant = await resolver.resolve(addressing, true);
+    if (tenant && verifyTwilioSignature(tenant.authToken, signature, url, params)) return limited(tenant);
+    request.log.warn({ url: request.url, accountSid: addressing.AccountSid }, 'twilio webhook refused: signature');
+    throw forbidden;
+  }
+
+  function limited(tenant: WebhookTenant): WebhookTenant {
+    if (!limiter.take(tenant.tenantId)) throw new HttpError(429, 'Too many webhooks for this account; slow down.', 'rate_limited');
+    return tenant;
+  }
+
+  const twiml = (reply: FastifyReply) => reply.code(200).type('text/xml').send(EMPTY_TWIML);
+  const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+  return async (app) => {
+    for (const channel of ['whatsapp', 'sms'] as const) {
+      app.post(`/webhooks/twilio/${channel}`, { schema: { body: formBody } }, async (request, reply) => {
+        const raw = request.body;
+        const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid), MessagingServiceSid: str(raw.MessagingServiceSid), To: str(raw.To) });
+        const params = inboundParams.parse(raw);
+        await receiveInbound({ prisma, temporal, workflow }, tenant, params, raw);
+        return twiml(reply);
+      });
+    }
+
+    app.post('/webhooks/twilio/status', { schema: { body: formBody, querystring: statusQuery } }, async (request, reply) => {
+      const raw = request.body;
+      // Callbacks come from the subaccount that sent the message; its sid alone names the tenant.
+      const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid) });
+      await receiveStatus(prisma, tenant, statusParams.parse(raw), request.query.m);
+      return twiml(reply);
+    });
+  };
+}

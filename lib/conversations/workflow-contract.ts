@@ -1,0 +1,75 @@
+// What the API and the conversation workflow agree on: signals, query and inputs. Kept apart from the
+// workflow code so the API imports definitions without importing workflow logic. Safe for the workflow
+// bundle: type imports and `define*` only.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Channel } from './addresses.js';
+import type { OptOutIntent } from './opt-out.js';
+
+export interface InboundSignal {
+  /** Twilio MessageSid: signals are not deduplicated by the server, the workflow's seen-set is keyed by it. */
+  messageSid: string;
+  /** Computed by the API from the body, so the message text itself stays out of workflow history. */
+  optOut: OptOutIntent | null;
+}
+
+export interface ManualReplySignal {
+  /** The outbound Message row the API stored (source `human`); its id is the send's idempotency key. */
+  messageId: string;
+}
+
+export interface TakeoverSignal {
+  by: string;
+}
+
+/** A customer (or a merchant) wrote: the conversation starts with what the database knows. */
+export interface ConversationInput {
+  tenantId: string;
+  conversationId: string;
+  channel: Channel;
+  customerAddress: string;
+  quietPeriodMs: number;
+  aiPaused: boolean;
+  optedOut: boolean;
+  /** Epoch ms of the customer's last message, or null. */
+  lastInboundAt: number | null;
+  /** Carried across continue-as-new. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  seen: string[];
+  pending: InboundSignal[];
+  outbox: string[];
+}
+
+export interface ConversationState {
+  aiPaused: boolean;
+  optedOut: boolean;
+  lastInboundAt: number | null;
+  windowOpen: boolean;
+  pendingInbound: number;
+  repliesStarted: number;
+  /** Why the last turn got no AI reply (`ai_paused`, `opted_out`, …), for ops. */
+  lastSkipReason: string | null;
+}
+
+export const inboundMessage = defineSignal<[InboundSignal]>('inboundMessage');
+export const takeOver = defineSignal<[TakeoverSignal]>('takeOver');
+export const resumeAi = defineSignal('resumeAi');
+export const manualReply = defineSignal<[ManualReplySignal]>('manualReply');
+export const conversationState = defineQuery<ConversationState>('state');
+
+export interface ReplyInput {
+  tenantId: string;
+  conversationId: string;
+  /** The inbound messages this reply answers (a burst); the last one keys the reply. */
+  inboundSids: string[];
+  /** Decided by the conversation workflow on its own clock (time-skipping tests move it). */
+  withinWindow: boolean;
+}
+
+export interface ReplyResult {
+  messageId: string;
+  outcome: 'sent' | 'already_sent' | 'not_sent';
+  reason: string | null;
+}

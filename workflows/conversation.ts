@@ -1,0 +1,185 @@
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ConversationStoreActivities } from '../activities/conversation-store.js';
+import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
+import { SERVICE_WINDOW_MS } from '../lib/conversations/window.js';
+import {
+  conversationState,
+  inboundMessage,
+  manualReply,
+  resumeAi,
+  takeOver,
+  type ConversationInput,
+  type InboundSignal,
+} from '../lib/conversations/workflow-contract.js';
+import { workflowIds } from '../lib/temporal/names.js';
+import { replyWorkflow } from './reply.js';
+
+// Signals and the query are declared in lib/conversations/workflow-contract.ts (the API imports them).
+export { conversationState, inboundMessage, manualReply, resumeAi, takeOver };
+
+/** Signals are not deduplicated by the server; this many recent MessageSids are remembered (and carried). */
+const SEEN_LIMIT = 500;
+/** A customer who keeps typing still gets an answer after this many quiet periods. */
+const QUIET_PERIOD_CAP = 10;
+
+// Our database: retried until it answers.
+const store = proxyActivities<ConversationStoreActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// Idempotent on the stored message row, so retries never double-send (see twilio-messaging.ts).
+const messaging = proxyActivities<TwilioMessagingActivities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
+});
+
+/**
+ * One per customer of a merchant (`conversation:{tenant}:{customer}`), for as long as they talk. It puts
+ * messages in order, waits out a burst, honours opt-out and human takeover, tracks WhatsApp's 24-hour
+ * window and starts one reply per customer turn. It continues as new when the server suggests it.
+ */
+export async function conversationWorkflow(input: ConversationInput): Promise<void> {
+  const { tenantId, conversationId } = input;
+  const seen: string[] = [...(input.carried?.seen ?? [])];
+  const seenSet = new Set(seen);
+  const pending: InboundSignal[] = [...(input.carried?.pending ?? [])];
+  const outbox: string[] = [...(input.carried?.outbox ?? [])];
+  let aiPaused = input.aiPaused;
+  let optedOut = input.optedOut;
+  let lastInboundAt = input.lastInboundAt;
+  let repliesStarted = 0;
+  let lastSkipReason: string | null = null;
+
+  const windowOpen = () => input.channel === 'sms' || (lastInboundAt !== null && Date.now() < lastInboundAt + SERVICE_WINDOW_MS);
+
+  setHandler(inboundMessage, (message) => {
+    if (seenSet.has(message.messageSid)) return;
+    seen.push(message.messageSid);
+    seenSet.add(message.messageSid);
+    if (seen.length > SEEN_LIMIT) seenSet.delete(seen.shift()!);
+    pending.push(message);
+    // Workflow time, not the API's: the window must follow the clock the timers run on.
+    lastInboundAt = Date.now();
+  });
+  setHandler(takeOver, () => void (aiPaused = true));
+  setHandler(resumeAi, () => void (aiPaused = false));
+  setHandler(manualReply, ({ messageId }) => {
+    if (!outbox.includes(messageId)) outbox.push(messageId);
+  });
+  setHandler(conversationState, () => ({
+    aiPaused,
+    optedOut,
+    lastInboundAt,
+    windowOpen: windowOpen(),
+    pendingInbound: pending.length,
+    repliesStarted,
+    lastSkipReason,
+  }));
+
+  /** Waits until the customer has been quiet for the quiet period (bounded), so a burst gets one answer. */
+  const quietPeriod = async () => {
+    if (input.quietPeriodMs <= 0) return;
+    for (let round = 1; round < QUIET_PERIOD_CAP; round++) {
+      const seenSoFar = pending.length;
+      if (!(await condition(() => pending.length > seenSoFar, input.quietPeriodMs))) return;
+    }
+  };
+
+  const send = async (messageId: string) => {
+    try {
+      await messaging.sendMessage({ messageId, withinWindow: windowOpen() });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      await store.recordSendGaveUp({ messageId, reason: reasonOf(err) });
+    }
+  };
+
+  /** Opt-out keywords first (they change what may be sent), then the AI's answer if it may speak. */
+  const answer = async (turn: InboundSignal[]) => {
+    for (const message of turn) {
+      const wantsOut = message.optOut === 'stop' && !optedOut;
+      const wantsIn = message.optOut === 'start' && optedOut;
+      if (!wantsOut && !wantsIn) continue;
+      optedOut = wantsOut;
+      // Exactly one confirmation per change (keyed by this MessageSid), then silence until START.
+      const { messageId } = await store.recordOptOutChange({ tenantId, conversationId, inboundSid: message.messageSid, optedOut });
+      await send(messageId);
+      lastSkipReason = optedOut ? 'opted_out' : 'opt_in_confirmed';
+      return;
+    }
+    if (optedOut || aiPaused) {
+      lastSkipReason = optedOut ? 'opted_out' : 'ai_paused';
+      return;
+    }
+    const inboundSids = turn.map((m) => m.messageSid);
+    const last = inboundSids[inboundSids.length - 1]!;
+    repliesStarted += 1;
+    try {
+      await executeChild(replyWorkflow, {
+        workflowId: workflowIds.reply(last),
+        args: [{ tenantId, conversationId, inboundSids, withinWindow: windowOpen() }],
+        // A reply half-way through a send must finish even if this run is terminated or moves on.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+      lastSkipReason = null;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.
+      lastSkipReason = err instanceof WorkflowExecutionAlreadyStartedError ? 'duplicate_reply' : 'reply_failed';
+      if (err instanceof ChildWorkflowFailure) log.warn('reply failed', { inbound: last, reason: reasonOf(err.cause) });
+    }
+  };
+
+  const hasWork = () => pending.length > 0 || outbox.length > 0 || workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    // While the window is open, a durable timer wakes the workflow when it closes, so its clock (and the
+    // `state` query) moves past the deadline even if nobody writes.
+    const closesIn = input.channel === 'whatsapp' && lastInboundAt !== null ? lastInboundAt + SERVICE_WINDOW_MS - Date.now() : 0;
+    if (closesIn > 0) {
+      if (!(await condition(hasWork, closesIn))) continue;
+    } else {
+      await condition(hasWork);
+    }
+    // Merchant replies go first: they were written against what the merchant saw, before this turn.
+    while (outbox.length > 0) {
+      await send(outbox[0]!);
+      outbox.shift();
+    }
+    if (pending.length > 0) {
+      await quietPeriod();
+      await answer(pending.splice(0));
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      // Handlers finish first so no signal is half-applied; whatever arrived meanwhile is carried.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof conversationWorkflow>({
+        ...input,
+        aiPaused,
+        optedOut,
+        lastInboundAt,
+        carried: { seen, pending, outbox },
+      });
+    }
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}

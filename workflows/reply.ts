@@ -1,0 +1,67 @@
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { ConversationStoreActivities } from '../activities/conversation-store.js';
+import type { OpenAIActivities } from '../activities/openai.js';
+import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
+import type { ReplyInput, ReplyResult } from '../lib/conversations/workflow-contract.js';
+
+// Draft and send run as LOCAL activities: a reply is then one workflow task and two history markers instead
+// of three tasks and six activity events, which is most of the Temporal server's work per reply (see
+// bench/README.md). Safe because both are idempotent on the stored intent: if the worker dies mid-task,
+// the task is retried and they run again, finding the row (and its provider sid) instead of repeating.
+// Drafting calls OpenAI: a few attempts with backoff (the SDK's own retries are off, so these are the
+// only ones), then the workflow sends the fallback answer instead. Auth/validation errors fail at once.
+const ai = proxyLocalActivities<OpenAIActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['OpenAINonRetryable', 'OpenAINotConfigured'],
+  },
+});
+// Our database: short calls, retried until it answers.
+const store = proxyActivities<ConversationStoreActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// Sending: idempotent on the stored intent, so retries are safe; the first retry waits long enough for an
+// attempt that timed out to have settled at Twilio (see twilio-messaging.ts).
+const messaging = proxyLocalActivities<TwilioMessagingActivities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
+});
+
+/**
+ * One answer to one customer turn (`reply:{inboundMessageSid}`): draft it (prompt → OpenAI → answer
+ * check, stored as the outbound intent keyed by the inbound sid), then send it exactly once. The intent
+ * row, not this workflow's memory, is what makes a second send impossible.
+ */
+export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
+  if (input.inboundSids.length === 0) throw ApplicationFailure.nonRetryable('a reply needs an inbound message', 'InvalidReplyInput');
+
+  let draft;
+  try {
+    draft = await ai.draftReply(input);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // OpenAI down, timing out or misconfigured: the customer still gets a clear answer, never silence.
+    draft = await store.recordFallbackReply({ ...input, reason: reasonOf(err) });
+  }
+  if (!draft.send) return { messageId: draft.messageId, outcome: 'not_sent', reason: draft.reason };
+
+  try {
+    const sent = await messaging.sendMessage({ messageId: draft.messageId, withinWindow: input.withinWindow });
+    return { messageId: draft.messageId, outcome: sent.outcome, reason: sent.reason };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Twilio kept failing: say so on the message instead of leaving it "queued" for ever.
+    await store.recordSendGaveUp({ messageId: draft.messageId, reason: reasonOf(err) });
+    return { messageId: draft.messageId, outcome: 'not_sent', reason: reasonOf(err) };
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
