@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { applyAll } from '../lib/catalog/apply.js';
+import { closeCatalogPool } from '../lib/catalog/pg-pool.js';
 import { receiveUpload } from '../lib/catalog/receive.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { findFreePort, migrateDeploy } from '../test/support/database.js';
@@ -90,6 +91,7 @@ try {
 } finally {
   clearInterval(sampler);
   await prisma.tenant.delete({ where: { id: tenant.id } }).catch(() => undefined);
+  await closeCatalogPool(prisma);
   await prisma.$disconnect();
   await stopPostgres();
   await rm(dir, { recursive: true, force: true });
