@@ -70,7 +70,7 @@ async function waitForTestServer(address: string, child: ChildProcess, timeoutMs
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`time-skipping test server not ready at ${address}: ${String(err)}`);
+      if (Date.now() > deadline) throw new Error(`time-skipping test server not ready at ${address}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }
