@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
@@ -27,6 +26,7 @@ import {
   type InboundSignal,
 } from '../lib/conversations/workflow-contract.js';
 import { workflowIds } from '../lib/temporal/names.js';
+import { failureReason } from './failure-reason.js';
 import { replyWorkflow } from './reply.js';
 
 // Signals and the query are declared in lib/conversations/workflow-contract.ts (the API imports them).
@@ -105,7 +105,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       await messaging.sendMessage({ messageId, withinWindow: windowOpen() });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      await store.recordSendGaveUp({ messageId, reason: reasonOf(err) });
+      await store.recordSendGaveUp({ messageId, reason: failureReason(err) });
     }
   };
 
@@ -142,7 +142,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       if (isCancellation(err)) throw err;
       // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.
       lastSkipReason = err instanceof WorkflowExecutionAlreadyStartedError ? 'duplicate_reply' : 'reply_failed';
-      if (err instanceof ChildWorkflowFailure) log.warn('reply failed', { inbound: last, reason: reasonOf(err.cause) });
+      if (err instanceof ChildWorkflowFailure) log.warn('reply failed', { inbound: last, reason: failureReason(err.cause) });
     }
   };
 
@@ -177,9 +177,4 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       });
     }
   }
-}
-
-function reasonOf(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
 }

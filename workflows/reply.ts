@@ -1,8 +1,9 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ConversationStoreActivities } from '../activities/conversation-store.js';
 import type { OpenAIActivities } from '../activities/openai.js';
 import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
 import type { ReplyInput, ReplyResult } from '../lib/conversations/workflow-contract.js';
+import { failureReason } from './failure-reason.js';
 
 // Draft and send run as LOCAL activities: a reply is then one workflow task and two history markers instead
 // of three tasks and six activity events, which is most of the Temporal server's work per reply (see
@@ -46,7 +47,7 @@ export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
   } catch (err) {
     if (isCancellation(err)) throw err;
     // OpenAI down, timing out or misconfigured: the customer still gets a clear answer, never silence.
-    draft = await store.recordFallbackReply({ ...input, reason: reasonOf(err) });
+    draft = await store.recordFallbackReply({ ...input, reason: failureReason(err) });
   }
   if (!draft.send) return { messageId: draft.messageId, outcome: 'not_sent', reason: draft.reason };
 
@@ -56,12 +57,7 @@ export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Twilio kept failing: say so on the message instead of leaving it "queued" for ever.
-    await store.recordSendGaveUp({ messageId: draft.messageId, reason: reasonOf(err) });
-    return { messageId: draft.messageId, outcome: 'not_sent', reason: reasonOf(err) };
+    await store.recordSendGaveUp({ messageId: draft.messageId, reason: failureReason(err) });
+    return { messageId: draft.messageId, outcome: 'not_sent', reason: failureReason(err) };
   }
-}
-
-function reasonOf(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
 }
