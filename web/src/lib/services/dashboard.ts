@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestJson, type Fetch } from './api.ts';
+import type { Tone } from '#lib/utilities/status-tone.ts';
 
 // The contract of `GET /api/dashboard`: one call with every number on the dashboard home.
 
@@ -70,7 +71,7 @@ export function fetchDashboard(fetchFn?: Fetch): Promise<DashboardSummary> {
   return requestJson('/api/dashboard', dashboardSchema, { cache: 'no-store' }, fetchFn);
 }
 
-export type Tone = 'good' | 'warn' | 'bad' | 'busy' | 'neutral';
+export type { Tone };
 
 export interface WhatsAppLook {
   tone: Tone;
