@@ -1,17 +1,8 @@
 import type { PrismaClient } from '../db/client.js';
+import type { ProductListItem } from './products.js';
 
-export interface RetrievedProduct {
-  id: string;
-  sku: string;
-  name: string;
-  description: string | null;
-  /** Decimal as text, exactly as stored ("12.5"), so a quoted price can be checked verbatim. */
-  price: string | null;
-  currency: string;
-  stock: number | null;
-  category: string | null;
-  url: string | null;
-  imageUrl: string | null;
+/** A product as the list shows it (price: decimal as text, exactly as stored, e.g. "12.5"), plus its score. */
+export interface RetrievedProduct extends Omit<ProductListItem, 'updatedAt'> {
   attributes: unknown;
   /** Higher is more relevant; only comparable within one call. */
   score: number;
