@@ -7,7 +7,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'web/**', 'dist/**', '.tools/**', '.data/**'],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 60_000,
+    // A bound for a hung test, not a speed target: integration tests wait on workers and browsers.
+    testTimeout: 120_000,
     // Browser and workflow assertions poll for an outcome; on two shared cores the first page load or
     // worker start can take seconds, so the default one-second poll is too tight to be honest.
     expect: { poll: { timeout: 15_000, interval: 100 } },

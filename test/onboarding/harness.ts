@@ -116,8 +116,11 @@ export function historyText(history: unknown): string {
   return parts.join('\n');
 }
 
-/** Polls until `probe` returns a value (real time: for waiting on activities that run in real time). */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+/**
+ * Polls until `probe` returns a value (real time: for waiting on activities that run in real time). The
+ * bound is generous because CI runs two test files at once on two cores, beside browsers and servers.
+ */
+export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
