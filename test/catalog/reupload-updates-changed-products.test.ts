@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
-import { counts, createTenant, importFile } from './helpers.js';
+import { expect, it } from 'vitest';
+import { counts, importFile, useCatalogTenant } from './helpers.js';
 
-let prisma: PrismaClient;
-let tenantId: string;
-
-beforeAll(async () => {
-  prisma = createPrismaClient(inject('databaseUrl'), { max: 3 });
-  tenantId = await createTenant(prisma);
-});
-afterAll(async () => {
-  await prisma.tenant.delete({ where: { id: tenantId } });
-  await prisma.$disconnect();
-});
+const db = useCatalogTenant();
 
 it('counts created, updated and unchanged by SKU across uploads, and leaves unchanged rows unwritten', async () => {
+  const { prisma, tenantId } = db;
   const first = 'sku,name,price,stock\nA,Apple,1.00,5\nB,Banana,0.50,10\nC,Cherry,3,0\n';
   expect(counts((await importFile(prisma, tenantId, first)).report)).toEqual({
     status: 'completed', rowsTotal: 3, rowsDone: 3, created: 3, updated: 0, unchanged: 0, rejected: 0,

@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
-import { counts, createTenant, importFile } from './helpers.js';
+import { expect, it } from 'vitest';
+import { counts, importFile, useCatalogTenant } from './helpers.js';
 
-let prisma: PrismaClient;
-let tenantId: string;
-
-beforeAll(async () => {
-  prisma = createPrismaClient(inject('databaseUrl'), { max: 3 });
-  tenantId = await createTenant(prisma);
-});
-afterAll(async () => {
-  await prisma.tenant.delete({ where: { id: tenantId } });
-  await prisma.$disconnect();
-});
+const db = useCatalogTenant();
 
 // Staging goes through COPY's text format, where backslash, tab and line breaks are syntax and `\N` is null.
 it('keeps backslashes, tabs, line breaks and a literal \\N in names, descriptions and attributes exactly', async () => {
+  const { prisma, tenantId } = db;
   const rows = [
     { sku: 'BS\\1', name: 'Back\\slash \\N tool', price: 1, description: 'line one\nline two\r\nthree\tcolumns', colour: 'navy\\blue\t"deep"' },
     { sku: 'N', name: '\\N', price: 2, description: '\\', colour: '\\N' },
