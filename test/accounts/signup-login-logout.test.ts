@@ -52,21 +52,22 @@ describe('sign-up', () => {
   });
 
   it('rejects weak passwords with reasons and writes nothing', async () => {
-    const tenantsBefore = await api.prisma.tenant.count();
+    // Other test files sign up in parallel on the same database: look for this attempt's own rows only.
     const email = `weak-${randomUUID()}@shop.example`;
+    const companyName = `Weak Shop ${randomUUID()}`;
     for (const [password, reason] of [
       ['short', 'Use at least 10 characters.'],
       ['password123', 'This password is too common'],
       ['aaaaaaaaaaaa', 'Use more than three different characters.'],
     ] as const) {
-      const res = await api.app.inject({ method: 'POST', url: '/api/auth/signup', payload: signupPayload({ email, password }) });
+      const res = await api.app.inject({ method: 'POST', url: '/api/auth/signup', payload: signupPayload({ email, password, companyName }) });
       expect(res.statusCode).toBe(400);
       expect(res.json<{ message: string }>().message).toContain(reason);
     }
-    const bad = await api.app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'not-an-email', password: 'x' } });
+    const bad = await api.app.inject({ method: 'POST', url: '/api/auth/signup', payload: { email: 'not-an-email', password: 'x', companyName } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ message: string }>().message).toMatch(/email.*Enter a valid email address/);
-    expect(await api.prisma.tenant.count()).toBe(tenantsBefore);
+    expect(await api.prisma.tenant.count({ where: { name: companyName } })).toBe(0);
     expect(await api.prisma.user.count({ where: { email } })).toBe(0);
   });
 });
