@@ -5,7 +5,7 @@ import { writeAudit } from '../lib/audit.js';
 import { fallbackAnswer } from '../lib/ai/answer-check.js';
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from '../lib/conversations/opt-out.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
-import { findReplyIntent, insertReplyIntent, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import { findReplyIntent, insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { ReplyInput } from '../lib/conversations/workflow-contract.js';
 import type { PrismaClient } from '../lib/db/client.js';
 
@@ -18,17 +18,16 @@ export function createConversationStoreActivities({ prisma }: ConversationStoreD
     /** The answer when drafting failed (OpenAI down, timing out, no key): clear, honest, and sent. */
     async recordFallbackReply(input: ReplyInput & { reason: string }): Promise<ReplyIntent> {
       const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
-      const existing = await findReplyIntent(prisma, replyTo);
-      if (existing) return existing;
+      const state = await loadReplyState(prisma, { tenantId: input.tenantId, replyToMessageSid: replyTo });
+      if (state.intent) return state.intent;
       const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
-      const gate = await replyGate(prisma, input.tenantId);
+      const gate = replyGate(state.tenant);
       if (!gate.allowed) {
         return insertReplyIntent(prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
       }
-      const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: input.tenantId }, select: { name: true } });
       return insertReplyIntent(prisma, {
         ...base,
-        body: fallbackAnswer(tenant.name),
+        body: fallbackAnswer(gate.tenant.name),
         status: 'queued',
         fallback: true,
         prompt: { messages: null, rejected: null, fallbackReason: input.reason.slice(0, 500) },

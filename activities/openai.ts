@@ -7,7 +7,7 @@ import { checkAnswer, fallbackAnswer } from '../lib/ai/answer-check.js';
 import { buildReplyPrompt, HISTORY_LIMIT, retrievalQuery, toCatalogContext, type ChatMessage } from '../lib/ai/prompt.js';
 import { retrieveProducts, type RetrievedProduct } from '../lib/catalog/retrieve.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
-import { findReplyIntent, insertReplyIntent, loadReplyContext, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import { insertReplyIntent, loadReplyContext, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { ReplyInput } from '../lib/conversations/workflow-contract.js';
 import type { PrismaClient } from '../lib/db/client.js';
 
@@ -57,19 +57,21 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
      */
     async draftReply(input: ReplyInput): Promise<ReplyIntent> {
       const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
-      const existing = await findReplyIntent(deps.prisma, replyTo);
-      if (existing) return existing;
+      // One round trip for the stored intent, the gate and the tenant's name.
+      const state = await loadReplyState(deps.prisma, { tenantId: input.tenantId, replyToMessageSid: replyTo });
+      if (state.intent) return state.intent;
 
       const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
-      const gate = await replyGate(deps.prisma, input.tenantId);
+      const gate = replyGate(state.tenant);
       if (!gate.allowed) {
         return insertReplyIntent(deps.prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
       }
+      const tenantName = gate.tenant.name;
 
       const context = await loadReplyContext(deps.prisma, input, HISTORY_LIMIT);
       const retrieved = await retrieveProducts(deps.prisma, input.tenantId, retrievalQuery(context.turn), deps.productLimit ?? 5);
       const products = toCatalogContext(retrieved);
-      const promptInput = { tenantName: context.tenantName, history: context.history, turn: context.turn, products };
+      const promptInput = { tenantName, history: context.history, turn: context.turn, products };
 
       const started = performance.now();
       let prompt = buildReplyPrompt(promptInput);
@@ -87,7 +89,7 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
       }
       return insertReplyIntent(deps.prisma, {
         ...base,
-        body: check.ok ? completion.content : fallbackAnswer(context.tenantName),
+        body: check.ok ? completion.content : fallbackAnswer(tenantName),
         status: 'queued',
         fallback: !check.ok,
         model: deps.model,

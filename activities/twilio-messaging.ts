@@ -10,11 +10,12 @@
 //     (same To, same Messaging Service, same body, created since the attempt, not owned by another row).
 //     Found → record it; not found → Twilio never accepted it, so sending now is the first send.
 import { ApplicationFailure } from '@temporalio/activity';
-import { outboundAddress } from '../lib/conversations/addresses.js';
-import { twilioStatus } from '../lib/conversations/status.js';
+import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
+import { twilioStatus, type MessageStatus } from '../lib/conversations/status.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import { sqlPool } from '../lib/db/sql.js';
 import type { TwilioClient } from '../lib/twilio/client.js';
 
 export interface TwilioMessagingDeps {
@@ -40,8 +41,65 @@ export interface SendResult {
 
 const LOOKUP_SKEW_MS = 2 * 60_000;
 
+/** The message with what sending it needs of its conversation and WhatsApp connection (enums as text). */
+interface SendRow {
+  id: string;
+  tenantId: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  status: MessageStatus;
+  source: string;
+  errorCode: string | null;
+  providerMessageSid: string | null;
+  sendAttemptedAt: Date | null;
+  optedOut: boolean;
+  channel: Channel;
+  customerAddress: string;
+  /** Null when the conversation has no connection (LEFT JOIN); then so are the other account fields. */
+  accountId: string | null;
+  subaccountSid: string | null;
+  messagingServiceSid: string | null;
+  accountStatus: string | null;
+}
+
+// Plain `pg` (lib/db/sql.ts): these run for every reply sent, and Prisma's query compiler cost more worker
+// CPU than the queries. Every write after the load is guarded by `provider_message_sid IS NULL`: once a sid
+// is recorded (here or by the status callback), nothing here touches the row again. Times are `now()` of
+// this activity's clock (tests inject one), stored as UTC like Prisma did.
+const LOAD_FOR_SEND = `
+  SELECT m.id, m.tenant_id AS "tenantId", m.direction::text AS direction, m.body, m.status::text AS status,
+         m.source::text AS source, m.error_code AS "errorCode", m.provider_message_sid AS "providerMessageSid",
+         m.send_attempted_at AS "sendAttemptedAt",
+         c.opted_out AS "optedOut", c.channel::text AS channel, c.customer_address AS "customerAddress",
+         a.id AS "accountId", a.subaccount_sid AS "subaccountSid", a.messaging_service_sid AS "messagingServiceSid",
+         a.status::text AS "accountStatus"
+  FROM messages m
+  JOIN conversations c ON c.id = m.conversation_id
+  LEFT JOIN integration_accounts a ON a.id = c.account_id
+  WHERE m.id = $1`;
+
+/** A decision not to send (not_sent) or Twilio's refusal (failed), with its reason. */
+const SETTLE_UNSENT = `
+  UPDATE messages
+  SET status = $2::message_status, error_code = $3, error_message = $4,
+      status_updated_at = $5::timestamptz AT TIME ZONE 'UTC', updated_at = $5::timestamptz AT TIME ZONE 'UTC'
+  WHERE id = $1 AND provider_message_sid IS NULL`;
+
+const RECORD_SID = `
+  UPDATE messages
+  SET provider_message_sid = $2, status = $3::message_status,
+      status_updated_at = $4::timestamptz AT TIME ZONE 'UTC', updated_at = $4::timestamptz AT TIME ZONE 'UTC'
+  WHERE id = $1 AND provider_message_sid IS NULL`;
+
+/** The attempt stamp; content_sid only when a template is sent ($3 null keeps what is stored). */
+const STAMP_ATTEMPT = `
+  UPDATE messages
+  SET send_attempts = send_attempts + 1, send_attempted_at = $2::timestamptz AT TIME ZONE 'UTC',
+      content_sid = coalesce($3, content_sid), updated_at = $2::timestamptz AT TIME ZONE 'UTC'
+  WHERE id = $1 AND provider_message_sid IS NULL`;
+
 export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
-  const { prisma } = deps;
+  const sql = sqlPool(deps.prisma);
   const now = deps.now ?? Date.now;
   const settleMs = deps.settleMs ?? 20_000;
   const clients = new TtlCache<string, TwilioClient>(5 * 60_000);
@@ -58,46 +116,37 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
   };
 
   const notSent = async (id: string, code: string, message: string): Promise<SendResult> => {
-    await prisma.message.updateMany({
-      where: { id, providerMessageSid: null },
-      data: { status: 'not_sent', errorCode: code, errorMessage: message, statusUpdatedAt: new Date(now()) },
-    });
+    await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [id, 'not_sent', code, message, new Date(now())] });
     return { outcome: 'not_sent', providerMessageSid: null, reason: code };
   };
 
   /** First writer wins: the callback (`?m=`) or this activity, whichever learns the sid first. */
   const recordSid = async (row: { id: string }, sid: string, twilioStatusWord: string): Promise<SendResult> => {
     const parsed = twilioStatus.safeParse(twilioStatusWord);
-    await prisma.message.updateMany({
-      where: { id: row.id, providerMessageSid: null },
-      data: { providerMessageSid: sid, status: parsed.success ? parsed.data : 'queued', statusUpdatedAt: new Date(now()) },
-    });
+    await sql.query({ name: 'send.record-sid', text: RECORD_SID, values: [row.id, sid, parsed.success ? parsed.data : 'queued', new Date(now())] });
     return { outcome: 'sent', providerMessageSid: sid, reason: null };
   };
 
   return {
     async sendMessage(input: { messageId: string; withinWindow: boolean }): Promise<SendResult> {
-      const row = await prisma.message.findUnique({
-        where: { id: input.messageId },
-        include: { conversation: { include: { account: true } } },
-      });
+      const { rows } = await sql.query<SendRow>({ name: 'send.load', text: LOAD_FOR_SEND, values: [input.messageId] });
+      const row = rows[0];
       if (!row || row.direction !== 'outbound') throw ApplicationFailure.nonRetryable(`no outbound message ${input.messageId}`, 'MessageMissing');
       if (row.providerMessageSid) return { outcome: 'already_sent', providerMessageSid: row.providerMessageSid, reason: null };
       if (row.status === 'not_sent' || row.status === 'failed') return { outcome: 'not_sent', providerMessageSid: null, reason: row.errorCode };
 
-      const { conversation } = row;
       // Only the opt-out confirmation itself may reach someone who said STOP.
-      if (conversation.optedOut && row.source !== 'system') return notSent(row.id, 'opted_out', 'The customer opted out (STOP).');
+      if (row.optedOut && row.source !== 'system') return notSent(row.id, 'opted_out', 'The customer opted out (STOP).');
       const useTemplate = !input.withinWindow;
       if (useTemplate && !deps.templateContentSid) {
         return notSent(row.id, 'outside_window', 'The 24-hour WhatsApp window is closed and no approved template (WHATSAPP_TEMPLATE_CONTENT_SID) is configured.');
       }
-      const account = conversation.account;
-      if (!account?.subaccountSid || !account.messagingServiceSid || account.status !== 'connected') {
+      const { accountId, subaccountSid, messagingServiceSid } = row;
+      if (!accountId || !subaccountSid || !messagingServiceSid || row.accountStatus !== 'connected') {
         return notSent(row.id, 'not_connected', 'WhatsApp is not connected for this merchant.');
       }
-      const client = await clientFor({ tenantId: row.tenantId, accountId: account.id, subaccountSid: account.subaccountSid });
-      const to = outboundAddress(conversation.channel, conversation.customerAddress);
+      const client = await clientFor({ tenantId: row.tenantId, accountId, subaccountSid });
+      const to = outboundAddress(row.channel, row.customerAddress);
 
       if (row.sendAttemptedAt) {
         const attemptedAt = row.sendAttemptedAt.getTime();
@@ -107,25 +156,26 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
         const since = attemptedAt - LOOKUP_SKEW_MS;
         const recent = await client.messages.list({ to, limit: 50 });
         for (const m of recent) {
-          const matches = m.direction.startsWith('outbound') && m.messagingServiceSid === account.messagingServiceSid &&
+          const matches = m.direction.startsWith('outbound') && m.messagingServiceSid === messagingServiceSid &&
             m.dateCreated.getTime() >= since && (useTemplate || m.body === row.body);
           if (!matches) continue;
-          const owner = await prisma.message.findUnique({ where: { providerMessageSid: m.sid }, select: { id: true } });
-          if (!owner) return recordSid(row, m.sid, m.status);
+          const owner = await sql.query({ name: 'send.sid-owner', text: 'SELECT id FROM messages WHERE provider_message_sid = $1', values: [m.sid] });
+          if (owner.rowCount === 0) return recordSid(row, m.sid, m.status);
         }
       }
 
-      const { count } = await prisma.message.updateMany({
-        where: { id: row.id, providerMessageSid: null },
-        data: { sendAttempts: { increment: 1 }, sendAttemptedAt: new Date(now()), ...(useTemplate ? { contentSid: deps.templateContentSid } : {}) },
+      const stamped = await sql.query({
+        name: 'send.stamp-attempt',
+        text: STAMP_ATTEMPT,
+        values: [row.id, new Date(now()), useTemplate ? deps.templateContentSid : null],
       });
-      if (count === 0) return { outcome: 'already_sent', providerMessageSid: null, reason: null };
+      if (stamped.rowCount === 0) return { outcome: 'already_sent', providerMessageSid: null, reason: null };
 
       const statusCallback = `${deps.publicUrl.replace(/\/+$/, '')}/webhooks/twilio/status?m=${encodeURIComponent(row.id)}`;
       let created;
       try {
         created = await client.messages.create({
-          messagingServiceSid: account.messagingServiceSid,
+          messagingServiceSid,
           to,
           statusCallback,
           ...(useTemplate ? { contentSid: deps.templateContentSid! } : { body: row.body }),
@@ -135,9 +185,10 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
         const code = (err as { code?: unknown }).code;
         // A 4xx (except 429) is Twilio refusing this message: it was not accepted, and will not be on retry.
         if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
-          await prisma.message.updateMany({
-            where: { id: row.id, providerMessageSid: null },
-            data: { status: 'failed', errorCode: String(code ?? status), errorMessage: (err as Error).message.slice(0, 500), statusUpdatedAt: new Date(now()) },
+          await sql.query({
+            name: 'send.settle-unsent',
+            text: SETTLE_UNSENT,
+            values: [row.id, 'failed', String(code ?? status), (err as Error).message.slice(0, 500), new Date(now())],
           });
           return { outcome: 'not_sent', providerMessageSid: null, reason: String(code ?? status) };
         }

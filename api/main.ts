@@ -1,5 +1,6 @@
 import { ConfigError, loadEnv } from '../lib/config/env.js';
 import { createPrismaClient } from '../lib/db/client.js';
+import { closeSqlPool } from '../lib/db/sql.js';
 import { connectTemporalClient } from '../lib/temporal/client.js';
 import { buildApi } from './app.js';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await closeSqlPool(prisma);
     await prisma.$disconnect();
     await temporal.connection.close();
     process.exit(0);

@@ -1,8 +1,9 @@
 // Inbound webhook → AI reply pipeline under load, on the run command's components: embedded Postgres,
 // Temporal dev server, the API and the worker as their own processes (`api/main.ts`, `worker/main.ts`),
-// the Twilio and OpenAI stand-ins in this process, quiet period 0. Every request is a new customer
-// (a new conversation workflow: the expensive case) with a valid X-Twilio-Signature.
-//   tsx bench/webhooks.ts [--seconds 10] [--rate 200] [--concurrency 32] [--tenants 4]
+// the Twilio and OpenAI stand-ins in this process, quiet period 0. By default every request is a new customer
+// (a new conversation workflow: the expensive case); `--customers N` spreads them over N returning customers.
+// Every request carries a valid X-Twilio-Signature. `--reply child|inline` sets REPLY_WORKFLOW.
+//   tsx bench/webhooks.ts [--seconds 10] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
 // Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
 // and CPU seconds per process per phase (where the time goes).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,8 +32,12 @@ const args = z
     rate: z.coerce.number().int().min(1).default(200),
     concurrency: z.coerce.number().int().min(1).default(32),
     tenants: z.coerce.number().int().min(1).default(4),
+    customers: z.coerce.number().int().min(1).optional(),
+    reply: z.enum(['child', 'inline']).default('child'),
   })
-  .parse(parseArgs({ options: { seconds: { type: 'string' }, rate: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' } } }).values);
+  .parse(parseArgs({
+    options: { seconds: { type: 'string' }, rate: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, customers: { type: 'string' }, reply: { type: 'string' } },
+  }).values);
 
 const MASTER = { sid: `AC${randomBytes(16).toString('hex')}`, token: randomBytes(16).toString('hex') };
 const dir = await mkdtemp(path.join(tmpdir(), 'wara-bench-webhooks-'));
@@ -61,6 +66,7 @@ try {
     TEMPORAL_TASK_QUEUE: 'bench-webhooks', API_PORT: String(apiPort), SERVER_PUBLIC_URL: publicUrl, WORKFLOW_BUNDLE_PATH: bundlePath,
     TWILIO_ACCOUNT_SID: MASTER.sid, TWILIO_AUTH_TOKEN: MASTER.token, TWILIO_API_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: openai.url,
     SECRETS_ENCRYPTION_KEYS: keys, REPLY_QUIET_PERIOD_MS: '0', WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
+    REPLY_WORKFLOW: args.reply,
   };
   const api = launch('api', ['api/main.ts'], env);
   const worker = launch('worker', ['worker/main.ts'], env);
@@ -72,19 +78,24 @@ try {
   for (let i = 0; i < args.tenants; i++) shops.push(await connectShop(prisma, fake.url, publicUrl, keys, i));
   const fakeOutbound = () => [...fake.state.messages.values()].filter((m) => m.direction === 'outbound-api');
 
-  /** One signed inbound webhook from a brand-new customer; resolves with the ack latency in ms. */
-  const sentAt = new Map<string, number>();
+  /** One signed inbound webhook (a new customer, or one of `--customers`); resolves with the ack latency in ms. */
+  const sentAt = new Map<string, number[]>();
   let seq = 0;
   async function webhook(): Promise<number> {
     const shop = shops[seq % shops.length]!;
-    const customer = `+1${String(2_000_000_000 + seq++).padStart(10, '0')}`;
+    const who = args.customers ? seq % args.customers : seq;
+    seq += 1;
+    const customer = `+1${String(2_000_000_000 + who).padStart(10, '0')}`;
     const params = {
       MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: shop.subaccountSid, MessagingServiceSid: shop.serviceSid,
       From: `whatsapp:${customer}`, To: `whatsapp:${shop.phone}`, Body: 'How much is the blue cotton t-shirt?', NumMedia: '0',
     };
     const url = `${publicUrl}/webhooks/twilio/whatsapp`;
     const started = performance.now();
-    sentAt.set(`whatsapp:${customer}`, Date.now());
+    // Replies to one customer go out in the order of their messages: first unanswered send time first.
+    const times = sentAt.get(`whatsapp:${customer}`) ?? [];
+    times.push(Date.now());
+    sentAt.set(`whatsapp:${customer}`, times);
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(shop.authToken, url, params) },
@@ -123,12 +134,22 @@ try {
     return { latencies, errors, seconds: (performance.now() - start) / 1000 };
   }
 
-  /** Waits until every webhook so far has its reply at the stand-in; returns inbound→send latencies. */
+  /**
+   * Waits until every webhook so far has its reply at the stand-in (or replies stop coming for 10 s: a
+   * returning customer's messages that arrive during a reply are answered together); returns inbound→send
+   * latencies.
+   */
   async function repliesSince(fromIndex: number, expected: number, startedAt: number) {
-    const deadline = Date.now() + 180_000;
-    while (fakeOutbound().length - fromIndex < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const deadline = Date.now() + 300_000;
+    let seen = -1;
+    let stalledSince = Date.now();
+    while (fakeOutbound().length - fromIndex < expected && Date.now() < deadline && Date.now() - stalledSince < 10_000) {
+      const now = fakeOutbound().length;
+      if (now !== seen) [seen, stalledSince] = [now, Date.now()];
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const replies = fakeOutbound().slice(fromIndex);
-    const lat = replies.map((m) => m.dateCreated - (sentAt.get(m.to) ?? m.dateCreated));
+    const lat = replies.map((m) => m.dateCreated - (sentAt.get(m.to)?.shift() ?? m.dateCreated));
     const last = Math.max(...replies.map((m) => m.dateCreated));
     return { count: replies.length, latencies: lat, perSecond: replies.length / ((last - startedAt) / 1000) };
   }
@@ -144,6 +165,7 @@ try {
   await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
   await repliesSince(0, 40, Date.now());
 
+  console.log(`reply workflow: ${args.reply}; customers: ${args.customers ? `${args.customers} returning` : 'a new one per message'}`);
   console.log(`\n1) light load, 20 webhooks/s for ${args.seconds} s`);
   let base = fakeOutbound().length;
   let t0 = Date.now();

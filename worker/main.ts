@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadEnv } from '../lib/config/env.js';
 import { createPrismaClient } from '../lib/db/client.js';
+import { closeSqlPool } from '../lib/db/sql.js';
 import { connectTemporalClient } from '../lib/temporal/client.js';
 import { createActivities } from './activities.js';
 import { loadWorkflowBundle } from './bundle.js';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
 
   // worker.run() resolves after SIGINT/SIGTERM: the SDK drains in-flight tasks first.
   await worker.run();
+  await closeSqlPool(prisma);
   await prisma.$disconnect();
   await client.connection.close();
   await connection.close();

@@ -51,10 +51,13 @@ const messaging = proxyActivities<TwilioMessagingActivities>({
 /**
  * One per customer of a merchant (`conversation:{tenant}:{customer}`), for as long as they talk. It puts
  * messages in order, waits out a burst, honours opt-out and human takeover, tracks WhatsApp's 24-hour
- * window and starts one reply per customer turn. It continues as new when the server suggests it.
+ * window and runs one reply per customer turn: as its own `reply:{sid}` child workflow, or inline in this
+ * run (`replyAs`, from REPLY_WORKFLOW). It continues as new when the server suggests it.
  */
 export async function conversationWorkflow(input: ConversationInput): Promise<void> {
   const { tenantId, conversationId } = input;
+  // Chosen when the run started and carried across continue-as-new: a run never switches mid-history.
+  const replyAs = input.replyAs ?? 'child';
   const seen: string[] = [...(input.carried?.seen ?? [])];
   const seenSet = new Set(seen);
   const pending: InboundSignal[] = [...(input.carried?.pending ?? [])];
@@ -128,21 +131,28 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
     const inboundSids = turn.map((m) => m.messageSid);
     const last = inboundSids[inboundSids.length - 1]!;
+    const reply = { tenantId, conversationId, inboundSids, withinWindow: windowOpen() };
     repliesStarted += 1;
     try {
-      await executeChild(replyWorkflow, {
-        workflowId: workflowIds.reply(last),
-        args: [{ tenantId, conversationId, inboundSids, withinWindow: windowOpen() }],
-        // A reply half-way through a send must finish even if this run is terminated or moves on.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
+      if (replyAs === 'inline') {
+        // The same steps in this run: the intent row keyed by the inbound sid is what stops a second reply.
+        await replyWorkflow(reply);
+      } else {
+        await executeChild(replyWorkflow, {
+          workflowId: workflowIds.reply(last),
+          args: [reply],
+          // A reply half-way through a send must finish even if this run is terminated or moves on.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      }
       lastSkipReason = null;
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.
-      lastSkipReason = err instanceof WorkflowExecutionAlreadyStartedError ? 'duplicate_reply' : 'reply_failed';
-      if (err instanceof ChildWorkflowFailure) log.warn('reply failed', { inbound: last, reason: failureReason(err.cause) });
+      const duplicate = err instanceof WorkflowExecutionAlreadyStartedError;
+      lastSkipReason = duplicate ? 'duplicate_reply' : 'reply_failed';
+      if (!duplicate) log.warn('reply failed', { inbound: last, reason: failureReason(err instanceof ChildWorkflowFailure ? err.cause : err) });
     }
   };
 

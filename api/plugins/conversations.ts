@@ -10,7 +10,7 @@ import {
   toMessageItem,
   windowSchema,
 } from '../../lib/conversations/feed.js';
-import { conversationWorkflowId, signalConversation, temporalUiWorkflowUrl } from '../../lib/conversations/workflow-client.js';
+import { conversationWorkflowId, conversationWorkflowOptions, signalConversation, temporalUiWorkflowUrl } from '../../lib/conversations/workflow-client.js';
 import { manualReply, resumeAi, takeOver } from '../../lib/conversations/workflow-contract.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { requireAuth } from '../auth/context.js';
@@ -52,7 +52,7 @@ const customer = { select: { channel: true, customerAddress: true, customerName:
 /** The activity feed and conversation views of the dashboard, plus takeover / resume / manual reply. */
 export function conversationsPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
   const { env, prisma, temporal } = deps;
-  const workflow = { taskQueue: env.TEMPORAL_TASK_QUEUE, quietPeriodMs: env.REPLY_QUIET_PERIOD_MS };
+  const workflow = conversationWorkflowOptions(env);
   const uiUrl = (workflowId: string) => temporalUiWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, workflowId);
 
   return async (app) => {

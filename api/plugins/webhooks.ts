@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { createInboundRelay } from '../../lib/conversations/inbound-relay.js';
+import { conversationWorkflowOptions } from '../../lib/conversations/workflow-client.js';
 import { FixedWindowLimiter } from '../../lib/conversations/rate-limit.js';
 import { createTenantResolver, type WebhookAddressing, type WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { createSecretBox, createTenantCredentials, parseKeyring } from '../../lib/crypto/index.js';
+import { sqlPool } from '../../lib/db/sql.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError } from '../errors.js';
 import { receiveInbound } from '../webhooks/inbound.js';
@@ -27,7 +30,9 @@ export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
     : null;
   const resolver = createTenantResolver(prisma, credentials);
   const limiter = new FixedWindowLimiter(env.WEBHOOK_RATE_LIMIT_PER_MINUTE);
-  const workflow = { taskQueue: env.TEMPORAL_TASK_QUEUE, quietPeriodMs: env.REPLY_QUIET_PERIOD_MS };
+  const workflow = conversationWorkflowOptions(env);
+  // The hot path (every inbound message, three status callbacks per reply) is plain SQL: see lib/db/sql.ts.
+  const pool = sqlPool(prisma);
 
   /** The tenant this webhook is for, or 403 (unknown sender, missing or wrong signature). */
   async function authenticate(request: FastifyRequest, params: FormParams, addressing: WebhookAddressing): Promise<WebhookTenant> {
@@ -58,12 +63,16 @@ export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
   const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
   return async (app) => {
+    const relay = createInboundRelay({ pool, temporal, workflow, log: app.log });
+    app.addHook('onReady', async () => relay.start());
+    app.addHook('onClose', async () => relay.close());
+
     for (const channel of ['whatsapp', 'sms'] as const) {
       app.post(`/webhooks/twilio/${channel}`, { schema: { body: formBody } }, async (request, reply) => {
         const raw = request.body;
         const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid), MessagingServiceSid: str(raw.MessagingServiceSid), To: str(raw.To) });
         const params = inboundParams.parse(raw);
-        await receiveInbound({ prisma, temporal, workflow }, tenant, params, raw);
+        await receiveInbound({ pool, relay }, tenant, params, raw);
         return twiml(reply);
       });
     }
@@ -72,7 +81,7 @@ export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
       const raw = request.body;
       // Callbacks come from the subaccount that sent the message; its sid alone names the tenant.
       const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid) });
-      await receiveStatus(prisma, tenant, statusParams.parse(raw), request.query.m);
+      await receiveStatus(pool, tenant, statusParams.parse(raw), request.query.m);
       return twiml(reply);
     });
   };

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
+import { sqlPool } from '../db/sql.js';
 import type { ProductListItem } from './products.js';
 
 /** A product as the list shows it (price: decimal as text, exactly as stored, e.g. "12.5"), plus its score. */
@@ -28,6 +29,11 @@ export function questionTokens(question: string): string[] {
   return unique.slice(0, MAX_TOKENS);
 }
 
+// The default word-similarity bar (0.6) misses one-letter typos in short words; 0.4 still rejects noise.
+// The connections of a pool of their own start with it (the shared pool's users keep the default), so the
+// query needs no transaction around a set_config(…, true).
+const RETRIEVAL_POOL = { settings: { 'pg_trgm.word_similarity_threshold': '0.4' } };
+
 /**
  * The tenant's products most relevant to a customer's question, best first.
  * Three signals, each tenant-scoped and index-backed, summed:
@@ -41,11 +47,9 @@ export async function retrieveProducts(prisma: PrismaClient, tenantId: string, q
   if (tokens.length === 0) return [];
   // websearch_to_tsquery never throws on user text; ' or ' between words makes it a disjunction.
   const orQuery = tokens.map((t) => t.replace(/[-_./]/g, ' ')).join(' or ');
-  // The default word-similarity bar (0.6) misses one-letter typos in short words; 0.4 still rejects noise.
-  // set_config(…, true) is transaction-local, so the pool's other users keep the default.
-  const [, rows] = await prisma.$transaction([
-    prisma.$queryRawUnsafe(`SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)`),
-    prisma.$queryRawUnsafe<(Omit<RetrievedProduct, 'score'> & { score: number })[]>(
+  // Plain `pg`, one statement: this runs on every AI reply, and Prisma's query compiler cost more CPU than
+  // the query itself.
+  const { rows } = await sqlPool(prisma, RETRIEVAL_POOL).query<RetrievedProduct>(
     `WITH q AS (
        SELECT websearch_to_tsquery('english', $2) || websearch_to_tsquery('simple', $2) AS tsq, $3::text[] AS tokens
      ), candidates AS (
@@ -64,11 +68,8 @@ export async function retrieveProducts(prisma: PrismaClient, tenantId: string, q
      FROM candidates c JOIN products p ON p.id = c.id, q
      ORDER BY score DESC, p.name
      LIMIT $4`,
-    tenantId,
-    orQuery,
-    tokens,
-    Math.max(1, Math.min(limit, 50)),
-    ),
-  ]);
-  return rows.map((r) => ({ ...r, score: Number(r.score) }));
+    [tenantId, orQuery, tokens, Math.max(1, Math.min(limit, 50))],
+  );
+  // pg already gives float8 as a number, int as a number, jsonb parsed and the price (::text) as text.
+  return rows;
 }

@@ -70,6 +70,12 @@ export const envSchema = z.object({
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   /** A burst of customer messages within this quiet period gets one answer. 0 answers each at once. */
   REPLY_QUIET_PERIOD_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /**
+   * How a conversation runs each reply: `child` = its own `reply:{sid}` workflow (its own run in the Temporal
+   * UI), `inline` = the same steps inside the conversation's run, ~3× less Temporal work per reply (see
+   * README "Replies: child or inline"). Fixed per conversation run when it starts, so flipping it is safe.
+   */
+  REPLY_WORKFLOW: z.enum(['child', 'inline']).default('child'),
   /** Approved WhatsApp template sent outside the 24-hour window; unset means "do not send, record why". */
   WHATSAPP_TEMPLATE_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must look like HX followed by 32 hex digits').optional(),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */

@@ -1,9 +1,14 @@
 // The outbound intent: an AI (or system) reply is a Message row keyed by the inbound MessageSid it answers
 // (`reply_to_message_sid`, unique) and written BEFORE anything is sent. Whoever inserts second — a retried
 // activity, a duplicate reply workflow — gets the first row back instead of a second reply.
-import { Prisma, type PrismaClient } from '../db/client.js';
+// Plain `pg` (lib/db/sql.ts), not Prisma: these run on every AI reply, and Prisma's query compiler cost
+// more worker CPU than the queries themselves. Timestamps are the worker's clock, as Prisma wrote them.
+import { randomUUID } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../db/client.js';
+import { isUniqueViolation, sqlPool } from '../db/sql.js';
 import type { HistoryEntry } from '../ai/prompt.js';
-import { countReply } from './reply-gate.js';
+import type { GateTenant } from './reply-gate.js';
+import type { MessageStatus } from './status.js';
 
 export interface ReplyIntent {
   messageId: string;
@@ -30,45 +35,123 @@ export interface NewReplyIntent {
   prompt?: Prisma.InputJsonValue;
 }
 
-export async function findReplyIntent(prisma: PrismaClient, replyToMessageSid: string): Promise<ReplyIntent | null> {
-  const row = await prisma.message.findUnique({
-    where: { replyToMessageSid },
-    select: { id: true, status: true, errorCode: true },
-  });
-  return row && { messageId: row.id, send: row.status !== 'not_sent', reason: row.status === 'not_sent' ? row.errorCode : null };
+/** An intent row as stored (status: the message_status enum as text). */
+interface IntentRow {
+  id: string;
+  status: MessageStatus;
+  errorCode: string | null;
 }
+
+function toIntent(row: IntentRow): ReplyIntent {
+  return { messageId: row.id, send: row.status !== 'not_sent', reason: row.status === 'not_sent' ? row.errorCode : null };
+}
+
+export async function findReplyIntent(prisma: PrismaClient, replyToMessageSid: string): Promise<ReplyIntent | null> {
+  const { rows } = await sqlPool(prisma).query<IntentRow>({
+    name: 'reply-store.find-intent',
+    text: `SELECT id, status::text AS status, error_code AS "errorCode" FROM messages WHERE reply_to_message_sid = $1`,
+    values: [replyToMessageSid],
+  });
+  return rows[0] ? toIntent(rows[0]) : null;
+}
+
+export interface ReplyState {
+  /** The intent already stored for this turn (a retry, a duplicate workflow), or null. */
+  intent: ReplyIntent | null;
+  /** What the reply gate and the prompt need of the tenant; null when it no longer exists. */
+  tenant: (GateTenant & { name: string }) | null;
+}
+
+/**
+ * Everything a reply reads before deciding anything, in one round trip: the turn's existing intent (looked
+ * up by inbound sid alone, like the unique key) and the tenant's gate state and name.
+ */
+export async function loadReplyState(prisma: PrismaClient, input: { tenantId: string; replyToMessageSid: string }): Promise<ReplyState> {
+  const { rows } = await sqlPool(prisma).query<{
+    tenantName: string | null;
+    plan: string | null;
+    tenantStatus: string | null;
+    messageId: string | null;
+    messageStatus: MessageStatus | null;
+    errorCode: string | null;
+  }>({
+    name: 'reply-store.load-state',
+    // The one-row FROM keeps a row when neither exists; each LEFT JOIN matches at most one row (unique keys).
+    text: `SELECT t.name AS "tenantName", t.plan, t.status::text AS "tenantStatus",
+                  m.id AS "messageId", m.status::text AS "messageStatus", m.error_code AS "errorCode"
+           FROM (VALUES (1)) AS one(x)
+           LEFT JOIN tenants t ON t.id = $1
+           LEFT JOIN messages m ON m.reply_to_message_sid = $2`,
+    values: [input.tenantId, input.replyToMessageSid],
+  });
+  const row = rows[0]!;
+  return {
+    intent: row.messageId && row.messageStatus ? toIntent({ id: row.messageId, status: row.messageStatus, errorCode: row.errorCode }) : null,
+    tenant: row.tenantName !== null && row.plan !== null && row.tenantStatus !== null
+      ? { name: row.tenantName, plan: row.plan, status: row.tenantStatus }
+      : null,
+  };
+}
+
+/**
+ * The intent row, the conversation's last_message_at and, for a queued AI reply, the tenant's usage count,
+ * all in one statement: either all of them happen or none. Usage is counted here because the insert is the
+ * one step that cannot happen twice (the unique reply_to_message_sid): a second insert fails as a whole.
+ */
+const INSERT_INTENT = `
+  WITH clock AS (SELECT $17::timestamptz AT TIME ZONE 'UTC' AS at),
+  message AS (
+    INSERT INTO messages (id, tenant_id, conversation_id, direction, reply_to_message_sid, body, status, source,
+                          error_code, error_message, model, prompt_tokens, completion_tokens, latency_ms, fallback,
+                          products_used, prompt, status_updated_at, created_at, updated_at)
+    SELECT $1, $2, $3, 'outbound', $4, $5, $6::message_status, $7::message_source,
+           $8, $9, $10, $11::int, $12::int, $13::int, $14::boolean, $15::jsonb, $16::jsonb, clock.at, clock.at, clock.at
+    FROM clock
+    RETURNING id
+  ),
+  touched AS (
+    UPDATE conversations SET last_message_at = clock.at, updated_at = clock.at FROM clock WHERE conversations.id = $3
+  ),
+  counted AS (
+    -- The usage period is the reply's UTC calendar month (the period the dashboard shows).
+    INSERT INTO usage_counters (id, tenant_id, period_start, replies, created_at, updated_at)
+    SELECT $18, $2, date_trunc('month', clock.at), 1, clock.at, clock.at FROM clock WHERE $19::boolean
+    ON CONFLICT (tenant_id, period_start) DO UPDATE SET replies = usage_counters.replies + 1, updated_at = excluded.updated_at
+  )
+  SELECT id FROM message`;
 
 /** Inserts the intent, or returns the one that won the race (unique violation on reply_to_message_sid). */
 export async function insertReplyIntent(prisma: PrismaClient, intent: NewReplyIntent): Promise<ReplyIntent> {
+  const counted = intent.source === 'ai' && intent.status === 'queued';
   try {
-    const row = await prisma.message.create({
-      data: {
-        tenantId: intent.tenantId,
-        conversationId: intent.conversationId,
-        direction: 'outbound',
-        replyToMessageSid: intent.replyToMessageSid,
-        body: intent.body,
-        status: intent.status,
-        source: intent.source,
-        errorCode: intent.errorCode ?? null,
-        errorMessage: intent.errorMessage ?? null,
-        model: intent.model ?? null,
-        promptTokens: intent.promptTokens ?? null,
-        completionTokens: intent.completionTokens ?? null,
-        latencyMs: intent.latencyMs ?? null,
-        fallback: intent.fallback ?? false,
-        ...(intent.productsUsed === undefined ? {} : { productsUsed: intent.productsUsed }),
-        ...(intent.prompt === undefined ? {} : { prompt: intent.prompt }),
-        statusUpdatedAt: new Date(),
-      },
-      select: { id: true },
+    const { rows } = await sqlPool(prisma).query<{ id: string }>({
+      name: 'reply-store.insert-intent',
+      text: INSERT_INTENT,
+      values: [
+        randomUUID(),
+        intent.tenantId,
+        intent.conversationId,
+        intent.replyToMessageSid,
+        intent.body,
+        intent.status,
+        intent.source,
+        intent.errorCode ?? null,
+        intent.errorMessage ?? null,
+        intent.model ?? null,
+        intent.promptTokens ?? null,
+        intent.completionTokens ?? null,
+        intent.latencyMs ?? null,
+        intent.fallback ?? false,
+        jsonb(intent.productsUsed),
+        jsonb(intent.prompt),
+        new Date(),
+        randomUUID(),
+        counted,
+      ],
     });
-    await prisma.conversation.update({ where: { id: intent.conversationId }, data: { lastMessageAt: new Date() } });
-    // Usage is counted once per AI reply, here: the insert is the one step that cannot happen twice.
-    if (intent.source === 'ai' && intent.status === 'queued') await countReply(prisma, intent.tenantId, new Date());
-    return { messageId: row.id, send: intent.status !== 'not_sent', reason: intent.status === 'not_sent' ? (intent.errorCode ?? null) : null };
+    return toIntent({ id: rows[0]!.id, status: intent.status, errorCode: intent.errorCode ?? null });
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    if (isUniqueViolation(err)) {
       const existing = await findReplyIntent(prisma, intent.replyToMessageSid);
       if (existing) return existing;
     }
@@ -76,8 +159,12 @@ export async function insertReplyIntent(prisma: PrismaClient, intent: NewReplyIn
   }
 }
 
+/** A Json? column's parameter: absent stays SQL NULL, as Prisma left it. */
+function jsonb(value: Prisma.InputJsonValue | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
 export interface ReplyContext {
-  tenantName: string;
   history: HistoryEntry[];
   /** Bodies of the turn's inbound messages, in the order they arrived. */
   turn: string[];
@@ -89,15 +176,15 @@ export async function loadReplyContext(
   input: { tenantId: string; conversationId: string; inboundSids: string[] },
   historyLimit: number,
 ): Promise<ReplyContext> {
-  const [tenant, recent] = await Promise.all([
-    prisma.tenant.findUniqueOrThrow({ where: { id: input.tenantId }, select: { name: true } }),
-    prisma.message.findMany({
-      where: { conversationId: input.conversationId, tenantId: input.tenantId, status: { not: 'not_sent' } },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: historyLimit + input.inboundSids.length,
-      select: { direction: true, body: true, providerMessageSid: true },
-    }),
-  ]);
+  const { rows: recent } = await sqlPool(prisma).query<{ direction: 'inbound' | 'outbound'; body: string; providerMessageSid: string | null }>({
+    name: 'reply-store.recent-messages',
+    text: `SELECT direction::text AS direction, body, provider_message_sid AS "providerMessageSid"
+           FROM messages
+           WHERE conversation_id = $1 AND tenant_id = $2 AND status <> 'not_sent'
+           ORDER BY created_at DESC, id DESC
+           LIMIT $3`,
+    values: [input.conversationId, input.tenantId, historyLimit + input.inboundSids.length],
+  });
   const turnSids = new Set(input.inboundSids);
   const all = recent.reverse();
   // Messages that arrived after this turn belong to the next turn, not to this one's history.
@@ -107,5 +194,5 @@ export async function loadReplyContext(
   const history = ordered
     .filter((m) => !(m.providerMessageSid !== null && turnSids.has(m.providerMessageSid)) && m.body.trim() !== '')
     .map((m): HistoryEntry => ({ role: m.direction === 'inbound' ? 'user' : 'assistant', body: m.body }));
-  return { tenantName: tenant.name, history, turn };
+  return { history, turn };
 }

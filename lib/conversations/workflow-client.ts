@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { workflowIds } from '../temporal/names.js';
 import type { Channel } from './addresses.js';
-import type { ConversationInput } from './workflow-contract.js';
+import type { Env } from '../config/env.js';
+import type { ConversationInput, ReplyExecution } from './workflow-contract.js';
 
 export interface ConversationRow {
   id: string;
@@ -20,6 +21,12 @@ export interface ConversationRow {
 export interface ConversationWorkflowOptions {
   taskQueue: string;
   quietPeriodMs: number;
+  replyAs: ReplyExecution;
+}
+
+/** The options every signal-with-start uses, from configuration. */
+export function conversationWorkflowOptions(env: Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'REPLY_QUIET_PERIOD_MS' | 'REPLY_WORKFLOW'>): ConversationWorkflowOptions {
+  return { taskQueue: env.TEMPORAL_TASK_QUEUE, quietPeriodMs: env.REPLY_QUIET_PERIOD_MS, replyAs: env.REPLY_WORKFLOW };
 }
 
 export const conversationWorkflowId = (c: Pick<ConversationRow, 'tenantId' | 'customerAddress'>) =>
@@ -42,6 +49,7 @@ export async function signalConversation<Args extends unknown[]>(
     channel: conversation.channel,
     customerAddress: conversation.customerAddress,
     quietPeriodMs: options_.quietPeriodMs,
+    replyAs: options_.replyAs,
     aiPaused: conversation.aiPaused,
     optedOut: conversation.optedOut,
     lastInboundAt: conversation.lastInboundAt?.getTime() ?? null,

@@ -28,6 +28,8 @@ export interface ConversationInput {
   channel: Channel;
   customerAddress: string;
   quietPeriodMs: number;
+  /** Absent in runs started before the option existed: those keep running replies as children. */
+  replyAs?: ReplyExecution;
   aiPaused: boolean;
   optedOut: boolean;
   /** Epoch ms of the customer's last message, or null. */
@@ -35,6 +37,9 @@ export interface ConversationInput {
   /** Carried across continue-as-new. */
   carried?: CarriedState;
 }
+
+/** `child`: each reply is its own `reply:{sid}` workflow; `inline`: the reply's steps run in the conversation. */
+export type ReplyExecution = 'child' | 'inline';
 
 export interface CarriedState {
   seen: string[];

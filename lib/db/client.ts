@@ -23,5 +23,14 @@ export function createPrismaClient(databaseUrl: string, options: PrismaClientOpt
     connectionString: databaseUrlSchema.parse(databaseUrl),
     max: options.max ?? 10,
   });
-  return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter });
+  databaseUrls.set(client, databaseUrl);
+  return client;
+}
+
+const databaseUrls = new WeakMap<PrismaClient, string>();
+
+/** The URL a client was built with: plain-`pg` pools for hot paths reach the very same database. */
+export function databaseUrlOf(prisma: PrismaClient): string | undefined {
+  return databaseUrls.get(prisma);
 }

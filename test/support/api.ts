@@ -5,6 +5,7 @@ import { buildApi } from '../../api/app.js';
 import type { ApiDeps } from '../../api/deps.js';
 import { loadEnv, type Env } from '../../lib/config/env.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
+import { closeSqlPool } from '../../lib/db/sql.js';
 import { connectTemporalClient } from '../../lib/temporal/client.js';
 
 /** Env for tests: the shared Postgres and Temporal from the global setup, plus per-test overrides. */
@@ -39,6 +40,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     prisma,
     close: async () => {
       await app.close();
+      await closeSqlPool(prisma);
       await prisma.$disconnect();
       await temporal.connection.close();
     },

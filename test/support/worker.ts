@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Env } from '../../lib/config/env.js';
 import { createPrismaClient } from '../../lib/db/client.js';
+import { closeSqlPool } from '../../lib/db/sql.js';
 import { connectTemporalClient } from '../../lib/temporal/client.js';
 import { createActivities } from '../../worker/activities.js';
 import { quietTemporalRuntime, workflowBundle } from './temporal.js';
@@ -35,6 +36,7 @@ export async function startTestWorker(env: Env): Promise<TestWorker> {
       await running;
       await connection.close();
       await temporal.connection.close();
+      await closeSqlPool(prisma);
       await prisma.$disconnect();
     },
   };

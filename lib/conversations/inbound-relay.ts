@@ -1,0 +1,179 @@
+// From stored message to conversation workflow. The webhook answers Twilio as soon as the message and its
+// hand-off row are committed (inbound-store.ts); this relay then signals-with-start the conversation's
+// workflow and deletes the hand-off row. So Twilio's answer never waits on Temporal, a Temporal outage
+// delays replies instead of losing messages, and a crash between commit and signal is repaired by the
+// sweeper, which re-sends hand-offs left behind. Repeats are harmless: the workflow's seen-set drops them.
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { OptOutIntent } from './opt-out.js';
+import { conversationWorkflowId, signalConversation, type ConversationRow, type ConversationWorkflowOptions } from './workflow-client.js';
+import { inboundMessage } from './workflow-contract.js';
+
+export interface HandOff {
+  messageSid: string;
+  optOut: OptOutIntent | null;
+  conversation: ConversationRow;
+}
+
+export interface InboundRelayOptions {
+  pool: pg.Pool;
+  temporal: Client;
+  workflow: ConversationWorkflowOptions;
+  log: { warn(obj: object, msg: string): void };
+  /** Signals in flight at once: enough to hide Temporal's latency, few enough not to swamp it. */
+  concurrency?: number;
+  /** Hand-offs held in memory; beyond it the sweeper picks them up from the table. */
+  maxQueued?: number;
+  sweepEveryMs?: number;
+  /** A hand-off younger than this belongs to the relay that stored it (it is probably in flight). */
+  sweepAfterMs?: number;
+}
+
+const SWEEP_BATCH = 500;
+
+export function createInboundRelay(options: InboundRelayOptions) {
+  const { pool, temporal, workflow, log } = options;
+  const concurrency = options.concurrency ?? 32;
+  const maxQueued = options.maxQueued ?? 10_000;
+  const sweepAfterMs = options.sweepAfterMs ?? 10_000;
+
+  const queue: HandOff[] = [];
+  /** MessageSids queued or in flight here: the sweeper does not queue them twice. */
+  const known = new Set<string>();
+  /** Conversations with a signal in flight: their next message waits, so a customer's order is kept. */
+  const busy = new Set<string>();
+  let active = 0;
+  let done: string[] = [];
+  let flushing: Promise<void> | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+  let closed = false;
+  const idleWaiters: Array<() => void> = [];
+
+  function handOff(item: HandOff): void {
+    if (closed || known.has(item.messageSid)) return;
+    if (queue.length >= maxQueued) return; // stays in the table; the sweeper brings it back
+    known.add(item.messageSid);
+    queue.push(item);
+    pump();
+  }
+
+  function pump(): void {
+    while (active < concurrency) {
+      const index = queue.findIndex((h) => !busy.has(conversationWorkflowId(h.conversation)));
+      if (index < 0) break;
+      const [item] = queue.splice(index, 1);
+      void deliver(item!);
+    }
+    if (active === 0 && queue.length === 0) for (const wake of idleWaiters.splice(0)) wake();
+  }
+
+  async function deliver(item: HandOff): Promise<void> {
+    const key = conversationWorkflowId(item.conversation);
+    active += 1;
+    busy.add(key);
+    try {
+      await signalConversation(temporal, workflow, item.conversation, inboundMessage, [{ messageSid: item.messageSid, optOut: item.optOut }]);
+      done.push(item.messageSid);
+      flushing ??= flush();
+    } catch (err) {
+      // Temporal unreachable or overloaded: the row stays, and the sweeper retries it.
+      log.warn({ err, messageSid: item.messageSid }, 'inbound hand-off to the conversation workflow failed; the sweeper will retry');
+    } finally {
+      known.delete(item.messageSid);
+      busy.delete(key);
+      active -= 1;
+      pump();
+    }
+  }
+
+  /** Deletes delivered hand-offs in batches: one statement per burst instead of one per message. */
+  async function flush(): Promise<void> {
+    try {
+      while (done.length > 0) {
+        const sids = done;
+        done = [];
+        await pool.query({ name: 'handoffs-delivered', text: 'DELETE FROM inbound_handoffs WHERE message_sid = ANY($1)', values: [sids] });
+      }
+    } catch (err) {
+      // Delivered but not deleted: the sweeper will signal them again, which the workflow ignores.
+      log.warn({ err }, 'could not delete delivered inbound hand-offs');
+    } finally {
+      flushing = null;
+    }
+  }
+
+  /**
+   * Queues hand-offs older than `sweepAfterMs` that this process does not hold: left by a crash, by a
+   * failed signal, or by another API instance that stopped. Claims them (attempted_at) so two instances
+   * sweeping at once do not both take the same batch. Returns how many it queued.
+   */
+  async function sweep(): Promise<number> {
+    const { rows } = await pool.query<{
+      message_sid: string;
+      opt_out: OptOutIntent | null;
+      id: string;
+      tenant_id: string;
+      channel: 'whatsapp' | 'sms';
+      customer_address: string;
+      ai_paused: boolean;
+      opted_out: boolean;
+      last_inbound_at: Date | null;
+    }>({
+      name: 'handoffs-sweep',
+      text: `WITH claimed AS (
+               UPDATE inbound_handoffs h SET attempted_at = now() AT TIME ZONE 'UTC'
+               WHERE h.message_sid IN (
+                 SELECT message_sid FROM inbound_handoffs
+                 WHERE created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1 / 1000.0)
+                   AND (attempted_at IS NULL OR attempted_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1 / 1000.0))
+                   AND NOT (message_sid = ANY($2))
+                 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING h.message_sid, h.opt_out, h.conversation_id, h.created_at
+             )
+             SELECT claimed.message_sid, claimed.opt_out, c.id, c.tenant_id, c.channel::text AS channel, c.customer_address,
+                    c.ai_paused, c.opted_out, c.last_inbound_at
+             FROM claimed JOIN conversations c ON c.id = claimed.conversation_id
+             ORDER BY claimed.created_at`,
+      values: [sweepAfterMs, [...known], SWEEP_BATCH],
+    });
+    for (const r of rows) {
+      handOff({
+        messageSid: r.message_sid,
+        optOut: r.opt_out,
+        conversation: {
+          id: r.id, tenantId: r.tenant_id, channel: r.channel, customerAddress: r.customer_address,
+          aiPaused: r.ai_paused, optedOut: r.opted_out, lastInboundAt: r.last_inbound_at,
+        },
+      });
+    }
+    return rows.length;
+  }
+
+  return {
+    handOff,
+    sweep,
+    /** Sweeps now (what the last process left) and then every `sweepEveryMs`. */
+    start(): void {
+      const every = options.sweepEveryMs ?? 10_000;
+      const run = () => void sweep().catch((err: unknown) => log.warn({ err }, 'inbound hand-off sweep failed'));
+      run();
+      sweeper = setInterval(run, every);
+      sweeper.unref();
+    },
+    /** Resolves when nothing is queued or in flight (tests, shutdown). */
+    idle(): Promise<void> {
+      if (active === 0 && queue.length === 0) return flushing ?? Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve)).then(() => flushing ?? undefined);
+    },
+    /** Stops taking work and waits (bounded) for signals in flight; what is left stays in the table. */
+    async close(timeoutMs = 5_000): Promise<void> {
+      closed = true;
+      if (sweeper) clearInterval(sweeper);
+      queue.length = 0;
+      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    },
+    stats: () => ({ queued: queue.length, inFlight: active }),
+  };
+}
+
+export type InboundRelay = ReturnType<typeof createInboundRelay>;
