@@ -3,7 +3,7 @@
 // the Twilio and OpenAI stand-ins in this process, quiet period 0. By default every request is a new customer
 // (a new conversation workflow: the expensive case); `--customers N` spreads them over N returning customers.
 // Every request carries a valid X-Twilio-Signature. `--reply child|inline` sets REPLY_WORKFLOW.
-//   tsx bench/webhooks.ts [--seconds 10] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
+//   tsx bench/webhooks.ts [--seconds 10] [--light 20] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
 // Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
 // and CPU seconds per process per phase (where the time goes).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,13 +30,14 @@ const args = z
   .object({
     seconds: z.coerce.number().int().min(1).default(10),
     rate: z.coerce.number().int().min(1).default(200),
+    light: z.coerce.number().int().min(1).default(20),
     concurrency: z.coerce.number().int().min(1).default(32),
     tenants: z.coerce.number().int().min(1).default(4),
     customers: z.coerce.number().int().min(1).optional(),
     reply: z.enum(['child', 'inline']).default('child'),
   })
   .parse(parseArgs({
-    options: { seconds: { type: 'string' }, rate: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, customers: { type: 'string' }, reply: { type: 'string' } },
+    options: { seconds: { type: 'string' }, rate: { type: 'string' }, light: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, customers: { type: 'string' }, reply: { type: 'string' } },
   }).values);
 
 const MASTER = { sid: `AC${randomBytes(16).toString('hex')}`, token: randomBytes(16).toString('hex') };
@@ -166,11 +167,11 @@ try {
   await repliesSince(0, 40, Date.now());
 
   console.log(`reply workflow: ${args.reply}; customers: ${args.customers ? `${args.customers} returning` : 'a new one per message'}`);
-  console.log(`\n1) light load, 20 webhooks/s for ${args.seconds} s`);
+  console.log(`\n1) light load, ${args.light} webhooks/s for ${args.seconds} s`);
   let base = fakeOutbound().length;
   let t0 = Date.now();
   const light = await phase('light load', async () => {
-    const acks = await openLoop(20, args.seconds);
+    const acks = await openLoop(args.light, args.seconds);
     return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
   });
   report('ack', light.acks);

@@ -53,7 +53,7 @@ const customer = { select: { channel: true, customerAddress: true, customerName:
 export function conversationsPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
   const { env, prisma, temporal } = deps;
   const workflow = conversationWorkflowOptions(env);
-  const uiUrl = (workflowId: string) => temporalUiWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, workflowId);
+  const uiUrl = (...ids: [string, ...string[]]) => temporalUiWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, ...ids);
 
   return async (app) => {
     app.get('/api/messages', { schema: { querystring: feedQuery, response: { 200: feedSchema } } }, async (request) => {
@@ -119,7 +119,7 @@ export function conversationsPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
           tokens: { prompt: m.promptTokens, completion: m.completionTokens },
           latencyMs: m.latencyMs,
           ...replyDetails(m.productsUsed, m.prompt),
-          workflowUrl: m.source === 'ai' && m.replyToMessageSid ? uiUrl(workflowIds.reply(m.replyToMessageSid)) : null,
+          workflowUrl: m.source === 'ai' && m.replyToMessageSid ? uiUrl(workflowIds.reply(m.replyToMessageSid), workflowId) : null,
         })),
       };
     });

@@ -75,7 +75,7 @@ export const envSchema = z.object({
    * UI), `inline` = the same steps inside the conversation's run, ~3× less Temporal work per reply (see
    * README "Replies: child or inline"). Fixed per conversation run when it starts, so flipping it is safe.
    */
-  REPLY_WORKFLOW: z.enum(['child', 'inline']).default('child'),
+  REPLY_WORKFLOW: z.enum(['child', 'inline']).default('inline'),
   /** Approved WhatsApp template sent outside the 24-hour window; unset means "do not send, record why". */
   WHATSAPP_TEMPLATE_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must look like HX followed by 32 hex digits').optional(),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */

@@ -66,9 +66,13 @@ export async function signalConversation<Args extends unknown[]>(
   return { workflowId };
 }
 
-/** A link ops can open: the Temporal UI's list filtered to this workflow id (every run, newest first). */
-export function temporalUiWorkflowUrl(uiBaseUrl: string, namespace: string, workflowId: string): string {
+/**
+ * A link ops can open: the Temporal UI's list filtered to these workflow ids (every run, newest first).
+ * An AI reply links to its `reply:{sid}` run and its conversation's runs at once, because it ran in one
+ * or the other depending on REPLY_WORKFLOW when its conversation started.
+ */
+export function temporalUiWorkflowUrl(uiBaseUrl: string, namespace: string, ...workflowIds: [string, ...string[]]): string {
   const base = uiBaseUrl.replace(/\/+$/, '');
-  const query = encodeURIComponent(`WorkflowId="${workflowId}"`);
+  const query = encodeURIComponent(workflowIds.map((id) => `WorkflowId="${id}"`).join(' OR '));
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
 }

@@ -3,13 +3,15 @@ import { eventually, sentTo, sleep, startConversationHarness, uniquePhone, type 
 
 let h: ConversationHarness;
 let shop: Shop;
-beforeAll(async () => {
-  h = await startConversationHarness();
-  shop = await h.connectShop('duplicates');
-});
-afterAll(async () => h?.close());
 
-describe('one inbound message, delivered many times', () => {
+// Exactly once whichever way replies run (REPLY_WORKFLOW): as their own child workflow or inline.
+describe.each(['inline', 'child'] as const)('one inbound message, delivered many times (replies run %s)', (mode) => {
+  beforeAll(async () => {
+    h = await startConversationHarness({ env: { REPLY_WORKFLOW: mode } });
+    shop = await h.connectShop(`duplicates-${mode}`);
+  });
+  afterAll(async () => h?.close());
+
   it('a question gets one catalog-grounded reply, recorded with its sources and delivery status', async () => {
     const customer = uniquePhone();
     await h.control.inbound({ to: shop.phone, from: customer, body: 'How much is the blue cotton t-shirt?', wait: true });

@@ -121,7 +121,9 @@ describe('dashboard API', () => {
     const reply = thread.messages.find((m) => m.direction === 'outbound')!;
     expect(reply.sources[0]!.sku).toBe('TS-001');
     expect(reply.model).toBe('gpt-4o-mini');
-    expect(reply.workflowUrl).toContain(encodeURIComponent('reply:'));
+    // Its own run (replies as children) or its conversation's (inline): the link finds either.
+    expect(decodeURIComponent(reply.workflowUrl!)).toContain(`WorkflowId="reply:`);
+    expect(decodeURIComponent(reply.workflowUrl!)).toContain(`OR WorkflowId="${thread.conversation.workflow.id}"`);
   });
 
   it("another tenant's conversation is a 404 for every route", async () => {

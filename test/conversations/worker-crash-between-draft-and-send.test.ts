@@ -12,11 +12,14 @@ import { eventually, sentTo, sleep, startConversationHarness, uniquePhone, type 
 
 let h: ConversationHarness;
 let shop: Shop;
-beforeAll(async () => {
-  h = await startConversationHarness({ worker: false });
-  shop = await h.connectShop('crash');
-});
-afterAll(async () => h?.close());
+/** A harness per block: the reply mode is the API's configuration, read when it starts. */
+function useHarness(mode: 'inline' | 'child') {
+  beforeAll(async () => {
+    h = await startConversationHarness({ worker: false, env: { REPLY_WORKFLOW: mode } });
+    shop = await h.connectShop(`crash-${mode}`);
+  });
+  afterAll(async () => h?.close());
+}
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -48,7 +51,11 @@ async function startWorker(patch: (activities: Activities) => Partial<Activities
   };
 }
 
-describe('a worker dying mid-reply', () => {
+// Both ways a reply can run: inline, the worker dies inside the conversation's own workflow task; as a
+// child, inside the reply workflow's. Either way the retried task must find the stored draft and send once.
+describe.each(['inline', 'child'] as const)('a worker dying mid-reply (replies run %s)', (mode) => {
+  useHarness(mode);
+
   it('killed after the reply was drafted and before it was sent: after restart exactly one message goes out', async () => {
     let reachedSend = false;
     const doomed = await startWorker(() => ({
@@ -81,6 +88,10 @@ describe('a worker dying mid-reply', () => {
       await healthy.stop();
     }
   }, 90_000);
+});
+
+describe('a send whose outcome Twilio never told us', () => {
+  useHarness('inline');
 
   it('a send whose answer was lost after Twilio accepted it is looked up, not repeated', async () => {
     // The stand-in accepts the message, then the response "never arrives". Status callbacks are held back
