@@ -1,4 +1,5 @@
 import type { CatalogImport } from '@prisma/client';
+import type pg from 'pg';
 import type { PrismaClient } from '../db/client.js';
 import { catalogPool } from './pg-pool.js';
 
@@ -61,9 +62,47 @@ export async function stagedRowCount(prisma: PrismaClient, importId: string): Pr
  * A row whose hash is unchanged is not written and counts as unchanged.
  */
 export async function applyBatch(prisma: PrismaClient, importId: string, from: number, to: number): Promise<BatchOutcome> {
+  const client = await catalogPool(prisma).connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    // Shared: batches run side by side. Exclusive against an upload of the same shop being received (it
+    // holds its rows' locks to the end): taking the shop's lock before any row lock keeps the two from
+    // deadlocking, and the batch simply waits for the upload.
+    await client.query(`SELECT pg_advisory_xact_lock_shared(${catalogLock('tenant_id')}) FROM catalog_imports WHERE id = $1`, [importId]);
+    const outcome = await applyBatchOn(client, importId, from, to);
+    await client.query('COMMIT');
+    return outcome;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((e: unknown) => void (broken = e instanceof Error ? e : new Error(String(e))));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * The shop's catalog lock key, for a transaction-scoped advisory lock on the tenant id (an SQL expression):
+ * held exclusively by an upload while it is received (a second upload waits 5 s, then gets a 409) and
+ * shared by the batches applied afterwards.
+ */
+export const catalogLock = (tenantIdSql: string) => `hashtextextended('wara:catalog:' || ${tenantIdSql}, 0)`;
+
+/**
+ * `applyBatch` on a given connection. On a pool, the statement is its own transaction; on a client inside
+ * an open transaction (the staging one, see stage.ts) it commits or rolls back with that transaction, and
+ * the import keeps its status (`pending` until it is handed to the inline apply or the workflow).
+ */
+export async function applyBatchOn(
+  db: pg.Pool | pg.PoolClient,
+  importId: string,
+  from: number,
+  to: number,
+  options: { markRunning?: boolean } = {},
+): Promise<BatchOutcome> {
   // One statement, so one implicit transaction and one round trip: take the rows out of staging, upsert
   // them, count, and move the import's counters. Plain `pg`: no Prisma query compilation per batch.
-  const { rows: [counts] } = await catalogPool(prisma).query<{ rows: number; created: number; updated: number }>(
+  const { rows: [counts] } = await db.query<{ rows: number; created: number; updated: number }>(
     `WITH batch AS (
        DELETE FROM catalog_import_rows WHERE import_id = $1 AND seq > $2 AND seq <= $3 RETURNING *
      ), changed AS (
@@ -93,14 +132,14 @@ export async function applyBatch(prisma: PrismaClient, importId: string, from: n
               (count(*) FILTER (WHERE NOT created))::int AS updated
        FROM upserted
      ), progress AS (
-       UPDATE catalog_imports i SET status = 'running', updated_at = now(),
+       UPDATE catalog_imports i SET status = CASE WHEN $4 THEN 'running'::catalog_import_status ELSE i.status END, updated_at = now(),
          rows_done = i.rows_done + c.rows, created_count = i.created_count + c.created,
          updated_count = i.updated_count + c.updated, unchanged_count = i.unchanged_count + (c.rows - c.created - c.updated)
        FROM counts c WHERE i.id = $1 AND c.rows > 0
        RETURNING i.id
      )
      SELECT rows, created, updated FROM counts`,
-    [importId, from, to],
+    [importId, from, to, options.markRunning ?? true],
   );
   const rows = counts?.rows ?? 0;
   const created = counts?.created ?? 0;
@@ -119,7 +158,13 @@ export async function applyRange(
   options: { batchRows?: number; concurrency?: number; onBatch?: () => void } = {},
 ): Promise<void> {
   const batchRows = options.batchRows ?? APPLY_BATCH_ROWS;
-  let next = range.from;
+  // The upload may have applied a prefix already (stage.ts applies while the file is read): start at the
+  // first row still staged. Batches before it would find nothing; this only saves their round trips.
+  const { rows: [first] } = await catalogPool(prisma).query<{ seq: number | null }>(
+    'SELECT min(seq) AS seq FROM catalog_import_rows WHERE import_id = $1 AND seq > $2 AND seq <= $3',
+    [importId, range.from, range.to],
+  );
+  let next = first?.seq == null ? range.to : first.seq - 1;
   const worker = async () => {
     while (next < range.to) {
       const from = next;

@@ -10,7 +10,8 @@ export type CatalogFileErrorCode =
   | 'invalid_encoding'
   | 'malformed_file'
   | 'file_too_large'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'upload_in_progress';
 
 const STATUS: Record<CatalogFileErrorCode, number> = {
   empty_file: 400,
@@ -21,6 +22,7 @@ const STATUS: Record<CatalogFileErrorCode, number> = {
   malformed_file: 400,
   file_too_large: 413,
   unsupported_media_type: 415,
+  upload_in_progress: 409,
 };
 
 export class CatalogFileError extends Error {

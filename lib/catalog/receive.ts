@@ -22,10 +22,12 @@ export interface UploadInput {
 
 export interface ReceivedUpload {
   importId: string;
-  /** Rows waiting to be applied to products. */
+  /** Valid rows: staged, of which `applied` are already in products. */
   staged: number;
   rowsTotal: number;
   rejected: number;
+  /** Staged rows already applied to products while the file was read (the rest wait in staging). */
+  applied: number;
   bytes: number;
 }
 
@@ -51,14 +53,20 @@ export async function receiveUpload(prisma: PrismaClient, input: UploadInput): P
   try {
     const text = decodeUtf8(input.body, input.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES, count);
     const rows = input.format === 'csv' ? readCsvRows(text) : readJsonRows(text);
-    const staged = await stageRows(prisma, { importId: created.id, tenantId: input.tenantId, defaultCurrency: catalog?.defaultCurrency ?? 'USD' }, rows);
-    if (staged.rowsTotal === 0) throw new CatalogFileError('no_rows', 'The file has a header but no product rows.');
-    await prisma.catalogImport.update({
-      where: { id: created.id },
-      // Rejected rows are "done" at once: the progress bar then measures the writes still to come.
-      data: { rowsTotal: staged.rowsTotal, rejectedCount: staged.rejected, rowsDone: staged.rejected },
+    const staged = await stageRows(prisma, { importId: created.id, tenantId: input.tenantId, defaultCurrency: catalog?.defaultCurrency ?? 'USD' }, rows, {
+      // In the staging transaction: the totals commit together with the staged rows and any applied batches.
+      beforeCommit: async (client, result) => {
+        if (result.rowsTotal === 0) throw new CatalogFileError('no_rows', 'The file has a header but no product rows.');
+        // Rejected rows are "done" at once: the progress bar then measures the writes still to come. Batches
+        // applied while reading already counted their rows.
+        await client.query('UPDATE catalog_imports SET rows_total = $2, rejected_count = $3, rows_done = rows_done + $3 WHERE id = $1', [
+          created.id,
+          result.rowsTotal,
+          result.rejected,
+        ]);
+      },
     });
-    return { importId: created.id, staged: staged.staged, rowsTotal: staged.rowsTotal, rejected: staged.rejected, bytes: count.bytes };
+    return { importId: created.id, staged: staged.staged, rowsTotal: staged.rowsTotal, rejected: staged.rejected, applied: staged.applied, bytes: count.bytes };
   } catch (error) {
     // Cascades to the staged rows and the row errors.
     await prisma.catalogImport.delete({ where: { id: created.id } }).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, signUp, startTestApi, type TestApi, type TestSession } from '../support/api.js';
 
@@ -113,6 +113,33 @@ describe('large uploads', () => {
     expect((await handle.describe()).type).toBe('catalogImportWorkflow');
     // The workflow path runs end to end in large-upload-runs-as-workflow.test.ts, on its own task queue.
     await handle.terminate('test done').catch(() => undefined);
+  });
+
+  it('one shop receives one upload at a time: a second while the first is still coming is a 409, then works', async () => {
+    const session = await signUp(api.app);
+    // The first file arrives slowly: its header and a few rows now, the rest when the test says so.
+    const slow = new PassThrough();
+    slow.write('sku,name,price\nQ-1,Quince,1\n');
+    const first = upload(session, slow, 'text/csv', 'fileName=slow.csv&uploadId=slow-1');
+    // Once it holds its shop's lock (other files' uploads hold other shops' locks; the key is compared whole).
+    const lockHeld = () => api.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_locks
+      WHERE locktype = 'advisory' AND granted
+        AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('wara:catalog:' || ${session.tenantId}, 0)`.then((r) => r[0]!.n);
+    await expect.poll(lockHeld).toBe(1);
+
+    const second = await upload(session, 'sku,name,price\nQ-1,Quince (new),2\n', 'text/csv', 'fileName=fast.csv&uploadId=fast-1');
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ error: 'upload_in_progress' });
+    // Another shop is not held up.
+    expect((await upload(merchant, 'sku,name,price\nZ-1,Zucchini,1\n', 'text/csv', 'uploadId=other-shop')).statusCode).toBe(201);
+
+    slow.end('Q-2,Quinoa,3\n');
+    expect((await first).statusCode).toBe(201);
+    const retry = await upload(session, 'sku,name,price\nQ-1,Quince (new),2\n', 'text/csv', 'fileName=fast.csv&uploadId=fast-2');
+    expect(retry.statusCode).toBe(201);
+    const products = await api.prisma.product.findMany({ where: { tenantId: session.tenantId }, orderBy: { sku: 'asc' } });
+    expect(products.map((p) => [p.sku, String(p.price)])).toEqual([['Q-1', '2'], ['Q-2', '3']]);
   });
 });
 
