@@ -7,13 +7,13 @@
 // Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
 // and CPU seconds per process per phase (where the time goes).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import twilio from 'twilio';
 import { z } from 'zod';
 import { startFakeOpenAI } from '../fakes/openai/server.js';
 import { FakeTwilioControl } from '../fakes/twilio/control-client.js';
@@ -22,9 +22,11 @@ import { createSecretBox, createTenantCredentials, formatKey, parseKeyring } fro
 import { createPrismaClient } from '../lib/db/client.js';
 import { startTemporalDevServer } from '../lib/devstack/temporal-dev-server.js';
 import { freePort, waitForPort } from '../lib/devstack/ports.js';
+import { asBackground } from '../lib/devstack/priority.js';
 import { createTwilioClient } from '../lib/twilio/client.js';
 import { startTestDatabase } from '../test/support/database.js';
 import { bundleWorkflows } from '../worker/bundle.js';
+import type { LoadJob, LoadResult } from './webhook-load.js';
 
 const args = z
   .object({
@@ -34,7 +36,8 @@ const args = z
     concurrency: z.coerce.number().int().min(1).default(32),
     tenants: z.coerce.number().int().min(1).default(4),
     customers: z.coerce.number().int().min(1).optional(),
-    reply: z.enum(['child', 'inline']).default('child'),
+    /** Absent: the product default (REPLY_WORKFLOW in lib/config/env.ts). */
+    reply: z.enum(['child', 'inline']).optional(),
   })
   .parse(parseArgs({
     options: { seconds: { type: 'string' }, rate: { type: 'string' }, light: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, customers: { type: 'string' }, reply: { type: 'string' } },
@@ -52,7 +55,7 @@ process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 try {
   console.log('starting Postgres, Temporal, stand-ins, API and worker…');
-  const [db, temporal, bundle] = await Promise.all([startTestDatabase(), startTemporalDevServer({ headless: true, logFile: path.join(dir, 'temporal.log') }), bundleWorkflows()]);
+  const [db, temporal, bundle] = await Promise.all([startTestDatabase(), startTemporalDevServer({ headless: true, background: true, logFile: path.join(dir, 'temporal.log') }), bundleWorkflows()]);
   stops.push(db.stop, temporal.stop);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -67,10 +70,10 @@ try {
     TEMPORAL_TASK_QUEUE: 'bench-webhooks', API_PORT: String(apiPort), SERVER_PUBLIC_URL: publicUrl, WORKFLOW_BUNDLE_PATH: bundlePath,
     TWILIO_ACCOUNT_SID: MASTER.sid, TWILIO_AUTH_TOKEN: MASTER.token, TWILIO_API_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: openai.url,
     SECRETS_ENCRYPTION_KEYS: keys, REPLY_QUIET_PERIOD_MS: '0', WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
-    REPLY_WORKFLOW: args.reply,
+    ...(args.reply ? { REPLY_WORKFLOW: args.reply } : {}),
   };
   const api = launch('api', ['api/main.ts'], env);
-  const worker = launch('worker', ['worker/main.ts'], env);
+  const worker = launch('worker', ['worker/main.ts'], env, { background: true });
   await waitForPort(apiPort);
 
   const prisma = createPrismaClient(db.url, { max: 4 });
@@ -79,64 +82,26 @@ try {
   for (let i = 0; i < args.tenants; i++) shops.push(await connectShop(prisma, fake.url, publicUrl, keys, i));
   const fakeOutbound = () => [...fake.state.messages.values()].filter((m) => m.direction === 'outbound-api');
 
-  /** One signed inbound webhook (a new customer, or one of `--customers`); resolves with the ack latency in ms. */
+  /** Customer address → epoch ms of each webhook not yet answered, oldest first. */
   const sentAt = new Map<string, number[]>();
   let seq = 0;
-  async function webhook(): Promise<number> {
-    const shop = shops[seq % shops.length]!;
-    const who = args.customers ? seq % args.customers : seq;
-    seq += 1;
-    const customer = `+1${String(2_000_000_000 + who).padStart(10, '0')}`;
-    const params = {
-      MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: shop.subaccountSid, MessagingServiceSid: shop.serviceSid,
-      From: `whatsapp:${customer}`, To: `whatsapp:${shop.phone}`, Body: 'How much is the blue cotton t-shirt?', NumMedia: '0',
-    };
-    const url = `${publicUrl}/webhooks/twilio/whatsapp`;
-    const started = performance.now();
-    // Replies to one customer go out in the order of their messages: first unanswered send time first.
-    const times = sentAt.get(`whatsapp:${customer}`) ?? [];
-    times.push(Date.now());
-    sentAt.set(`whatsapp:${customer}`, times);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(shop.authToken, url, params) },
-      body: new URLSearchParams(params).toString(),
+  /** Runs one load phase in the generator thread (bench/webhook-load.ts) and records what it sent. */
+  async function load(phase: LoadJob['phase']) {
+    const job: LoadJob = { publicUrl, shops, customers: args.customers, firstSeq: seq, phase };
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      const thread = new Worker(new URL('./webhook-load.ts', import.meta.url), { workerData: job });
+      thread.once('message', resolve);
+      thread.once('error', reject);
     });
-    await res.text();
-    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-    return performance.now() - started;
+    seq = result.nextSeq;
+    for (const [address, at] of result.sent) sentAt.set(address, [...(sentAt.get(address) ?? []), at]);
+    return result;
   }
-
-  /** Fixed arrival rate (open loop): latency is not hidden by waiting for the previous answer. */
-  async function openLoop(rate: number, seconds: number) {
-    const latencies: number[] = [];
-    let errors = 0;
-    const inflight: Promise<void>[] = [];
-    const start = performance.now();
-    for (let i = 0; i < rate * seconds; i++) {
-      const due = start + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(webhook().then((ms) => void latencies.push(ms), () => void errors++));
-    }
-    await Promise.all(inflight);
-    return { latencies, errors, seconds: (performance.now() - start) / 1000 };
-  }
-
-  /** As fast as `concurrency` clients can go (closed loop): the sustained ceiling. */
-  async function closedLoop(concurrency: number, seconds: number) {
-    const latencies: number[] = [];
-    let errors = 0;
-    const end = performance.now() + seconds * 1000;
-    const start = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) await webhook().then((ms) => void latencies.push(ms), () => void errors++);
-    }));
-    return { latencies, errors, seconds: (performance.now() - start) / 1000 };
-  }
+  const openLoop = (rate: number, seconds: number) => load({ kind: 'open', rate, seconds });
+  const closedLoop = (concurrency: number, seconds: number) => load({ kind: 'closed', concurrency, seconds });
 
   /**
-   * Waits until every webhook so far has its reply at the stand-in (or replies stop coming for 10 s: a
+   * Waits until every webhook so far has its reply at the stand-in (or replies stop coming for 30 s: a
    * returning customer's messages that arrive during a reply are answered together); returns inbound→send
    * latencies.
    */
@@ -144,7 +109,7 @@ try {
     const deadline = Date.now() + 300_000;
     let seen = -1;
     let stalledSince = Date.now();
-    while (fakeOutbound().length - fromIndex < expected && Date.now() < deadline && Date.now() - stalledSince < 10_000) {
+    while (fakeOutbound().length - fromIndex < expected && Date.now() < deadline && Date.now() - stalledSince < 30_000) {
       const now = fakeOutbound().length;
       if (now !== seen) [seen, stalledSince] = [now, Date.now()];
       await new Promise((r) => setTimeout(r, 100));
@@ -166,7 +131,7 @@ try {
   await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
   await repliesSince(0, 40, Date.now());
 
-  console.log(`reply workflow: ${args.reply}; customers: ${args.customers ? `${args.customers} returning` : 'a new one per message'}`);
+  console.log(`reply workflow: ${args.reply ?? 'default'}; customers: ${args.customers ? `${args.customers} returning` : 'a new one per message'}`);
   console.log(`\n1) light load, ${args.light} webhooks/s for ${args.seconds} s`);
   let base = fakeOutbound().length;
   let t0 = Date.now();
@@ -203,8 +168,11 @@ try {
   await cleanup();
 }
 
-function launch(name: string, script: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(path.join('node_modules', '.bin', 'tsx'), script, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+/** As `npm run dev` starts them: the worker (and Temporal) at background priority, see lib/devstack/priority.ts. */
+function launch(name: string, script: string[], env: NodeJS.ProcessEnv, options: { background?: boolean } = {}): ChildProcess {
+  const tsx = path.join('node_modules', '.bin', 'tsx');
+  const { command, args: argv } = options.background ? asBackground(tsx, script) : { command: tsx, args: script };
+  const child = spawn(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
   children.push(child);
   return child;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateDevKeyring } from '../lib/crypto/dev-key.js';
 import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
+import { asBackground } from '../lib/devstack/priority.js';
 import { startTemporalDevServer, stopChild, type RunningTemporal } from '../lib/devstack/temporal-dev-server.js';
 import { waitForPort } from '../lib/devstack/ports.js';
 import { devProviderEnv, startLocalProviders, type LocalProviders } from '../lib/devstack/local-providers.js';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       uiPort: ports.temporalUi,
       dbFile: join(DATA, 'temporal', 'temporal.sqlite'),
       logFile: join(DATA, 'logs', 'temporal.log'),
+      background: true,
     });
     stops.push(temporal.stop);
     env.TEMPORAL_ADDRESS = temporal.address;
@@ -60,7 +62,8 @@ async function main(): Promise<void> {
   env.SECRETS_ENCRYPTION_KEYS ??= loadOrCreateDevKeyring(join(DATA, 'secrets-encryption-keys'));
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
 
-  launch('worker', 'tsx', ['worker/main.ts'], env);
+  // Background priority (lib/devstack/priority.ts): under load, webhook acks come before workflow work.
+  launch('worker', 'tsx', ['worker/main.ts'], env, { background: true });
   launch('api', 'tsx', ['api/main.ts'], env);
   launch('web', 'vite', ['dev', '--config', 'web/vite.config.ts', '--port', String(ports.web), '--strictPort', '--host', '127.0.0.1'], {
     ...env,
@@ -81,8 +84,9 @@ async function main(): Promise<void> {
   console.log(`\n${lines.join('\n')}\n`);
 }
 
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, options: { background?: boolean } = {}): void {
+  const run = options.background ? asBackground(command, args) : { command, args };
+  const child = spawn(run.command, run.args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${name}] `.padEnd(9);
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from './ports.js';
+import { asBackground } from './priority.js';
 
 export interface TemporalDevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -13,6 +14,8 @@ export interface TemporalDevServerOptions {
   /** SQLite file for state that survives restarts; omitted = in memory (tests). */
   dbFile?: string;
   logFile?: string;
+  /** Run at background CPU priority (see priority.ts): the dev stack and benchmarks, not tests. */
+  background?: boolean;
 }
 
 export interface RunningTemporal {
@@ -45,7 +48,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
   // Search attributes the dashboard filters runs by; registering them at start is idempotent.
   args.push('--search-attribute', 'WaraTenantId=Keyword');
 
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = options.background ? asBackground(temporalCliPath(), args) : { command: temporalCliPath(), args };
+  const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (options.logFile) {
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = createWriteStream(options.logFile, { flags: 'a' });
