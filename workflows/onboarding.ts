@@ -156,6 +156,9 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
     for (;;) {
       step('sender').attempts += 1;
       step('sender').nextPollAt = null;
+      // Consumed before the poll, not after it: a "check now" that arrives while this poll is in flight may
+      // be about a sender the poll did not see yet, so it must cut the next wait short.
+      checkRequested = false;
       const senders = await pollSenders(ref, step('sender'));
       if (senders === 'fatal') return await fail('sender', step('sender').reason ?? 'Could not read your WhatsApp senders from Twilio.');
       if (senders.length > 0) step('signup').state = 'done';
@@ -176,7 +179,6 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
       }
       const wait = Math.max(1_000, Math.min(delay, left));
       step('sender').nextPollAt = new Date(Date.now() + wait).toISOString();
-      checkRequested = false;
       await condition(() => checkRequested || disconnectRequested, wait);
       if (disconnectRequested) return await unwind();
       delay = checkRequested ? polling.firstDelayMs : Math.min(delay * 2, polling.maxDelayMs);

@@ -184,3 +184,50 @@ describe('onboarding idempotency', () => {
     expect(messages[0]).toMatchObject({ to: 'whatsapp:+447700900123', messagingServiceSid: result.messagingServiceSid });
   });
 });
+
+describe('check now', () => {
+  it('a "check now" that arrives while a sender poll is in flight is not lost: the next poll follows at once', async () => {
+    const tenantId = await createTenant(h.prisma);
+    // The first poll is held until the test has made the sender appear and pressed "check now".
+    let releaseFirstPoll!: () => void;
+    const firstPollHeld = new Promise<void>((resolve) => (releaseFirstPoll = resolve));
+    let polls = 0;
+    let firstPollStarted!: () => void;
+    const inFirstPoll = new Promise<void>((resolve) => (firstPollStarted = resolve));
+    const activities = {
+      ...h.activities,
+      listWhatsAppSenders: async (ref: Parameters<typeof h.activities.listWhatsAppSenders>[0]) => {
+        polls += 1;
+        if (polls === 1) {
+          const seen = await h.activities.listWhatsAppSenders(ref); // what Twilio says before the sender exists
+          firstPollStarted();
+          await firstPollHeld;
+          return seen;
+        }
+        return h.activities.listWhatsAppSenders(ref);
+      },
+    };
+    const queue = `onboarding-checknow-${randomUUID()}`;
+    const held = await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowBundle: workflowBundle(), activities });
+    await held.runUntil(async () => {
+      const firstDelayMs = 60 * 60_000;
+      const handle = await env.client.workflow.start(whatsappOnboardingWorkflow, {
+        taskQueue: queue,
+        workflowId: workflowIds.onboarding(tenantId),
+        args: [{ ...input(tenantId), polling: { firstDelayMs } }],
+      });
+      await inFirstPoll;
+      const startedAt = await env.currentTimeMs();
+      const [sub] = subaccountOf(h.fake, tenantId);
+      await h.control.createSender(sub!.sid, { phoneNumber: uniquePhone(), onlineAfterMs: 0 });
+      await handle.signal(checkNow);
+      releaseFirstPoll();
+      const result = await handle.result();
+      expect(result.phase).toBe('connected');
+      expect(polls).toBe(2);
+      // No hour-long wait was slept through (time-skipping would have skipped it in a blink, so the
+      // workflow clock, not the wall clock, tells): the second poll came right after the first.
+      expect((await env.currentTimeMs()) - startedAt).toBeLessThan(firstDelayMs);
+    });
+  });
+});
