@@ -3,8 +3,7 @@
 // and peak RSS. Goal: ≤ 10 s and ≤ 300 MB on a 2-core machine.
 //   tsx bench/catalog-import.ts [--rows 100000] [--database-url postgresql://…]
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { receiveUpload } from '../lib/catalog/receive.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { findFreePort, migrateDeploy } from '../test/support/database.js';
 import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
+import { allProcs, procStat } from './proc-stat.js';
 
 const args = z
   .object({ rows: z.coerce.number().int().min(1).default(100_000), 'database-url': z.string().optional() })
@@ -72,31 +72,10 @@ const tenant = await prisma.tenant.create({ data: { name: 'Bench shop', slug: `b
  */
 function postgresCpuSeconds(): number | null {
   if (!postmasterPid) return null;
-  const ticks = (pid: number, withChildren: boolean): number => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-      // After the ") ": state is field 0, so utime/stime/cutime/cstime (stat fields 14–17) are 11–14.
-      const own = Number(fields[11]) + Number(fields[12]);
-      return withChildren ? own + Number(fields[13]) + Number(fields[14]) : own;
-    } catch {
-      return 0;
-    }
-  };
-  let total = ticks(postmasterPid, true);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = (() => {
-      try {
-        return readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    if (Number(stat.replace(/^.*\) /, '').split(' ')[1]) === postmasterPid) total += ticks(Number(entry), false);
-  }
-  return total / CLOCK_TICKS;
+  const postmaster = procStat(postmasterPid);
+  const live = allProcs().filter((p) => p.ppid === postmasterPid);
+  return (postmaster ? postmaster.cpu + postmaster.exitedChildrenCpu : 0) + live.reduce((sum, p) => sum + p.cpu, 0);
 }
-const CLOCK_TICKS = 100;
 
 async function run(label: string): Promise<void> {
   const started = performance.now();

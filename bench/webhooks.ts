@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { createSecretBox, createTenantCredentials, formatKey, parseKeyring } fro
 import { createPrismaClient } from '../lib/db/client.js';
 import { startTemporalDevServer } from '../lib/devstack/temporal-dev-server.js';
 import { freePort, waitForPort } from '../lib/devstack/ports.js';
+import { allProcs } from './proc-stat.js';
 import { asBackground } from '../lib/devstack/priority.js';
 import { createTwilioClient } from '../lib/twilio/client.js';
 import { startTestDatabase } from '../test/support/database.js';
@@ -191,18 +192,8 @@ function report(label: string, r: { latencies: number[]; errors: number; seconds
 
 /** CPU time of our process trees from /proc (Linux): api, worker, and the rest grouped by command name. */
 function cpuMeter(named: Record<string, number>) {
-  const tick = 100;
   const read = () => {
-    const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return [{ pid: Number(pid), ppid: Number(f[1]), comm, cpu: (Number(f[11]) + Number(f[12])) / tick }];
-      } catch {
-        return [];
-      }
-    });
+    const procs = allProcs();
     const byPid = new Map(procs.map((p) => [p.pid, p]));
     const groupOf = (pid: number): string | null => {
       for (let p = byPid.get(pid); p; p = byPid.get(p.ppid)) {

@@ -2,13 +2,13 @@
 // command starts it) and one worker; N turns from N new customers through signal-with-start.
 //   tsx bench/temporal-floor/run.ts [--turns 1000] [--concurrency 64] [--shape child|inline] [--customers N]
 // --customers N spreads the turns over N conversations (default: a new customer per turn, the worst case).
-import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import { z } from 'zod';
 import { startTemporalDevServer } from '../../lib/devstack/temporal-dev-server.js';
+import { allProcs, procStat } from '../proc-stat.js';
 
 const args = z
   .object({
@@ -71,18 +71,13 @@ async function waitFor(completed: number) {
 }
 
 function serverPidOf(parent: number): number {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[1]) === parent && stat.includes('(temporal)')) return Number(pid);
-    } catch { /* exited */ }
-  }
-  throw new Error('temporal dev server process not found');
+  const server = allProcs().find((p) => p.ppid === parent && p.comm === 'temporal');
+  if (!server) throw new Error('temporal dev server process not found');
+  return server.pid;
 }
 
 function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  const stat = procStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.cpu;
 }
