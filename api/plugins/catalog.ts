@@ -8,6 +8,7 @@ import { applyAll, failImport, loadReport, toReport, type CatalogImportReport } 
 import { importErrorsCsv } from '../../lib/catalog/error-export.js';
 import { CatalogFileError } from '../../lib/catalog/errors.js';
 import { listProducts } from '../../lib/catalog/products.js';
+import { isUniqueViolation } from '../../lib/db/sql.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, formatFromContentType, receiveUpload } from '../../lib/catalog/receive.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import type { catalogImportWorkflow } from '../../workflows/catalog-import.js';
@@ -192,6 +193,3 @@ export function catalogPlugin(deps: ApiDeps, options: CatalogPluginOptions = {})
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 'P2002';
-}

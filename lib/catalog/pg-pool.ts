@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { z } from 'zod';
-import type { PrismaClient } from '../db/client.js';
+import { databaseUrlOf, type PrismaClient } from '../db/client.js';
 import { poolConfigFromUrl } from '../db/migrate-adapter.js';
 
 /**
@@ -8,21 +7,11 @@ import { poolConfigFromUrl } from '../db/migrate-adapter.js';
  * Prisma cannot COPY, and its raw queries with large parameters cost ~3× the time of `pg` and most of
  * the import's memory (the Wasm query compiler copies them).
  *
- * The pool must reach the very database the caller's PrismaClient uses (tests give every client its own
- * URL), and the import functions only receive that client. So the pool is derived from the client's
- * driver adapter: `createPrismaClient` builds a `PrismaPg` from a connection string, which the adapter
- * factory keeps as `config` (adapter-pg 6.19; a `PrismaPg` built on an existing pool keeps it as
- * `externalPool`, which is then used as is). Re-check on a Prisma upgrade; the catalog tests fail loudly
- * if this stops matching.
+ * The pool reaches the very database the caller's PrismaClient uses (tests give every client its own
+ * URL): `createPrismaClient` records the URL it was built with, as for the hot paths' pool
+ * (lib/db/sql.ts). A pool of its own, not that one: an upload holds a connection for as long as its file
+ * takes to arrive, and must not take the hot paths' connections with it.
  */
-const adapterSchema = z.object({
-  _engineConfig: z.object({
-    adapter: z.object({
-      externalPool: z.instanceof(pg.Pool).nullish(),
-      config: z.object({ connectionString: z.string().optional() }).loose().optional(),
-    }),
-  }),
-});
 
 /** Connections per client: one COPY per upload being received plus the concurrent apply batches. */
 const MAX_CONNECTIONS = 4;
@@ -32,26 +21,18 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 export function catalogPool(prisma: PrismaClient): pg.Pool {
   const known = pools.get(prisma);
   if (known) return known;
-  const parsed = adapterSchema.safeParse(prisma);
-  const external = parsed.success ? parsed.data._engineConfig.adapter.externalPool : null;
-  const url = parsed.success ? parsed.data._engineConfig.adapter.config?.connectionString : undefined;
-  let pool: pg.Pool;
-  if (external) {
-    pool = external;
-  } else if (url) {
-    pool = new pg.Pool({
-      ...poolConfigFromUrl(url),
-      max: MAX_CONNECTIONS,
-      // Imports are occasional: give connections back soon, and never keep the process alive for them.
-      idleTimeoutMillis: 5_000,
-      allowExitOnIdle: true,
-    });
-    // An idle connection dropped by the server (restart, test cluster stopped) must not crash the process;
-    // the next checkout opens a new one.
-    pool.on('error', () => undefined);
-  } else {
-    throw new Error('the catalog import needs a PrismaClient built by createPrismaClient (a PrismaPg adapter with a connection string)');
-  }
+  const url = databaseUrlOf(prisma);
+  if (!url) throw new Error('the catalog import needs a PrismaClient built by createPrismaClient (it knows the database URL)');
+  const pool = new pg.Pool({
+    ...poolConfigFromUrl(url),
+    max: MAX_CONNECTIONS,
+    // Imports are occasional: give connections back soon, and never keep the process alive for them.
+    idleTimeoutMillis: 5_000,
+    allowExitOnIdle: true,
+  });
+  // An idle connection dropped by the server (restart, test cluster stopped) must not crash the process;
+  // the next checkout opens a new one.
+  pool.on('error', () => undefined);
   pools.set(prisma, pool);
   return pool;
 }
@@ -60,6 +41,5 @@ export function catalogPool(prisma: PrismaClient): pg.Pool {
 export async function closeCatalogPool(prisma: PrismaClient): Promise<void> {
   const pool = pools.get(prisma);
   pools.delete(prisma);
-  const parsed = adapterSchema.safeParse(prisma);
-  if (pool && !(parsed.success && parsed.data._engineConfig.adapter.externalPool === pool)) await pool.end();
+  await pool?.end();
 }

@@ -69,7 +69,11 @@ export async function closeSqlPool(prisma: PrismaClient): Promise<void> {
   await Promise.all([...(byKey?.values() ?? [])].map((pool) => pool.end()));
 }
 
-/** Postgres unique violation (SQLSTATE 23505), e.g. a second intent for the same inbound sid. */
+/**
+ * A unique violation, from either client: Postgres' SQLSTATE 23505 through `pg` (a second intent for the same
+ * inbound sid), or Prisma's P2002 (a second import with the same upload id).
+ */
 export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Error && (err as { code?: unknown }).code === '23505';
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return code === '23505' || code === 'P2002';
 }
