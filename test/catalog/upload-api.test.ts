@@ -131,6 +131,8 @@ describe('large uploads', () => {
     const second = await upload(session, 'sku,name,price\nQ-1,Quince (new),2\n', 'text/csv', 'fileName=fast.csv&uploadId=fast-1');
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ error: 'upload_in_progress' });
+    // Refused whole: no import row (so the same upload id can be sent again), nothing staged.
+    expect(await api.prisma.catalogImport.count({ where: { tenantId: session.tenantId, uploadId: 'fast-1' } })).toBe(0);
     // Another shop is not held up.
     expect((await upload(merchant, 'sku,name,price\nZ-1,Zucchini,1\n', 'text/csv', 'uploadId=other-shop')).statusCode).toBe(201);
 
