@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest run covers unit, workflow (time-skipping), integration (real Temporal dev server +
 // embedded Postgres), API and browser tests. The global setup starts the shared services once.
 export default defineConfig({
+  // The dashboard's service modules import SvelteKit's `$app/paths`; tests that read their schemas get a stand-in.
+  resolve: { alias: { '$app/paths': fileURLToPath(new URL('./test/support/sveltekit-app-paths.ts', import.meta.url)) } },
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'web/**', 'dist/**', '.tools/**', '.data/**'],

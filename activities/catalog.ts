@@ -9,14 +9,10 @@ import {
   type CatalogImportReport,
 } from '../lib/catalog/apply.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { ImportProgress } from '../workflows/contracts/catalog-import.js';
 
 export interface CatalogActivityDeps {
   prisma: PrismaClient;
-}
-
-export interface ImportProgress {
-  rowsDone: number;
-  rowsTotal: number;
 }
 
 /**

@@ -6,8 +6,8 @@ import { fallbackAnswer } from '../lib/ai/answer-check.js';
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from '../lib/conversations/opt-out.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
 import { findReplyIntent, insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
-import type { ReplyInput } from '../lib/conversations/workflow-contract.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { ReplyInput } from '../workflows/contracts/reply.js';
 
 export interface ConversationStoreDeps {
   prisma: PrismaClient;

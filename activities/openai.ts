@@ -8,8 +8,8 @@ import { buildReplyPrompt, HISTORY_LIMIT, retrievalQuery, toCatalogContext, type
 import { retrieveProducts, type RetrievedProduct } from '../lib/catalog/retrieve.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
 import { insertReplyIntent, loadReplyContext, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
-import type { ReplyInput } from '../lib/conversations/workflow-contract.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { ReplyInput } from '../workflows/contracts/reply.js';
 
 export interface OpenAIDeps {
   prisma: PrismaClient;

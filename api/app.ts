@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from './deps.js';
+import type { ApiContext, ApiDeps } from './deps.js';
 import { sessionHook } from './auth/context.js';
 import { originCheck } from './auth/origin-check.js';
 import { errorHandler } from './errors.js';
@@ -17,6 +17,8 @@ import { onboardingPlugin } from './plugins/onboarding.js';
 import { statusPlugin } from './plugins/status.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { loggerOptions } from '../lib/logging.js';
+import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
+import { createWorkflowClient } from './workflows/client.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,14 +66,19 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   app.addHook('onRequest', originCheck(deps.env));
   app.addHook('onRequest', sessionHook(deps.prisma));
 
-  await app.register(healthPlugin(deps, metrics));
-  await app.register(authPlugin(deps));
-  await app.register(googleAuthPlugin(deps));
-  await app.register(catalogPlugin(deps));
-  await app.register(statusPlugin(deps));
-  await app.register(dashboardPlugin(deps));
-  await app.register(conversationsPlugin(deps));
-  await app.register(webhooksPlugin(deps));
-  await app.register(onboardingPlugin(deps));
+  const context: ApiContext = {
+    ...deps,
+    workflows: createWorkflowClient(deps.temporal, deps.env),
+    credentials: tenantCredentialsFromKeys(deps.prisma, deps.env.SECRETS_ENCRYPTION_KEYS),
+  };
+  await app.register(healthPlugin(context, metrics));
+  await app.register(authPlugin(context), { prefix: '/api/auth' });
+  await app.register(googleAuthPlugin(context), { prefix: '/api/auth/google' });
+  await app.register(catalogPlugin(context), { prefix: '/api/catalog' });
+  await app.register(statusPlugin(context), { prefix: '/api/status' });
+  await app.register(dashboardPlugin(context), { prefix: '/api/dashboard' });
+  await app.register(conversationsPlugin(context), { prefix: '/api' });
+  await app.register(webhooksPlugin(context), { prefix: '/webhooks' });
+  await app.register(onboardingPlugin(context), { prefix: '/api/whatsapp' });
   return app;
 }

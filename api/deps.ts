@@ -1,10 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { Env } from '../lib/config/env.js';
+import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { WorkflowClient } from './workflows/client.js';
 
 /** What the API needs from the outside world; tests pass the same real things on other ports. */
 export interface ApiDeps {
   env: Env;
   prisma: PrismaClient;
   temporal: Client;
+}
+
+/** What every plugin gets: the deps plus what is composed from them once, in api/app.ts. */
+export interface ApiContext extends ApiDeps {
+  /** Every workflow start, signal and query goes through this (api/workflows/). */
+  workflows: WorkflowClient;
+  /** Tenant secrets (webhook signatures need the subaccount token); null without SECRETS_ENCRYPTION_KEYS. */
+  credentials: TenantCredentials | null;
 }

@@ -15,7 +15,7 @@ import { closeCatalogPool } from '../lib/catalog/pg-pool.js';
 import { receiveUpload } from '../lib/catalog/receive.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { findFreePort, migrateDeploy } from '../test/support/database.js';
-import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
+import { startEmbeddedPostgres } from '../scripts/devstack/embedded-postgres.js';
 import { allProcs, procStat } from './proc-stat.js';
 
 const args = z

@@ -20,10 +20,10 @@ import { FakeTwilioControl } from '../fakes/twilio/control-client.js';
 import { startFakeTwilio } from '../fakes/twilio/server.js';
 import { createSecretBox, createTenantCredentials, formatKey, parseKeyring } from '../lib/crypto/index.js';
 import { createPrismaClient } from '../lib/db/client.js';
-import { startTemporalDevServer } from '../lib/devstack/temporal-dev-server.js';
-import { freePort, waitForPort } from '../lib/devstack/ports.js';
+import { startTemporalDevServer } from '../scripts/devstack/temporal-dev-server.js';
+import { freePort, waitForPort } from '../scripts/devstack/ports.js';
 import { allProcs } from './proc-stat.js';
-import { asBackground } from '../lib/devstack/priority.js';
+import { asBackground } from '../scripts/devstack/priority.js';
 import { createTwilioClient } from '../lib/twilio/client.js';
 import { startTestDatabase } from '../test/support/database.js';
 import { bundleWorkflows } from '../worker/bundle.js';
@@ -169,7 +169,7 @@ try {
   await cleanup();
 }
 
-/** As `npm run dev` starts them: the worker (and Temporal) at background priority, see lib/devstack/priority.ts. */
+/** As `npm run dev` starts them: the worker (and Temporal) at background priority, see scripts/devstack/priority.ts. */
 function launch(name: string, script: string[], env: NodeJS.ProcessEnv, options: { background?: boolean } = {}): ChildProcess {
   const tsx = path.join('node_modules', '.bin', 'tsx');
   const { command, args: argv } = options.background ? asBackground(tsx, script) : { command: tsx, args: script };

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOrCreateDevKeyring } from '../lib/crypto/dev-key.js';
-import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
-import { asBackground } from '../lib/devstack/priority.js';
-import { startTemporalDevServer, stopChild, type RunningTemporal } from '../lib/devstack/temporal-dev-server.js';
-import { waitForPort } from '../lib/devstack/ports.js';
-import { devProviderEnv, startLocalProviders, type LocalProviders } from '../lib/devstack/local-providers.js';
+import { loadOrCreateDevKeyring } from './devstack/dev-key.js';
+import { startEmbeddedPostgres } from './devstack/embedded-postgres.js';
+import { asBackground } from './devstack/priority.js';
+import { startTemporalDevServer, stopChild, type RunningTemporal } from './devstack/temporal-dev-server.js';
+import { waitForPort } from './devstack/ports.js';
+import { devProviderEnv, startLocalProviders, type LocalProviders } from './devstack/local-providers.js';
 
 /**
  * Runs the whole system locally: embedded Postgres, Temporal dev server + Web UI, provider stand-ins
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   env.SECRETS_ENCRYPTION_KEYS ??= loadOrCreateDevKeyring(join(DATA, 'secrets-encryption-keys'));
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
 
-  // Background priority (lib/devstack/priority.ts): under load, webhook acks come before workflow work.
+  // Background priority (scripts/devstack/priority.ts): under load, webhook acks come before workflow work.
   launch('worker', 'tsx', ['worker/main.ts'], env, { background: true });
   launch('api', 'tsx', ['api/main.ts'], env);
   launch('web', 'vite', ['dev', '--config', 'web/vite.config.ts', '--port', String(ports.web), '--strictPort', '--host', '127.0.0.1'], {

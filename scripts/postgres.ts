@@ -3,7 +3,7 @@
 // Prints `DATABASE_URL=...` once ready (scripts can wait for that line), stops PG cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { startEmbeddedPostgres } from '../lib/db/embedded-postgres.js';
+import { startEmbeddedPostgres } from './devstack/embedded-postgres.js';
 
 const argsSchema = z.object({
   data: z.string().min(1).default('.data/postgres'),

@@ -67,7 +67,8 @@ classpath_complete() { tr ':' '\n' < "$1" | while read -r jar; do [ -f "$jar" ] 
 
 generate_prisma() {
   local stamp="node_modules/.prisma-schema-stamp"
-  local want; want="$(cat prisma/schema.prisma | sha256sum | cut -c1-16)"
+  # Every schema file: the models are split across prisma/models/*.prisma.
+  local want; want="$(cat prisma/schema.prisma prisma/models/*.prisma | sha256sum | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/.prisma/client ]; then
     echo "    prisma client up to date"; return
   fi

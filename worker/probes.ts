@@ -1,7 +1,10 @@
 import OpenAI from 'openai';
 import type { HealthProbe } from '../activities/health-probes.js';
-import { createTwilioClient } from '../lib/twilio/client.js';
-import type { WorkerDeps } from './activities.js';
+import { twilioMaster } from './activities.js';
+import type { WorkerDeps } from './deps.js';
+
+/** A probe that takes longer than this reports the dependency as down. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 /** One probe per dependency the system cannot answer customers without. */
 export function buildHealthProbes({ env, prisma, temporal }: WorkerDeps): Map<string, HealthProbe> {
@@ -17,12 +20,8 @@ export function buildHealthProbes({ env, prisma, temporal }: WorkerDeps): Map<st
     return `server ${info.serverVersion || '?'}`;
   });
 
-  if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) {
-    const twilio = createTwilioClient({
-      accountSid: env.TWILIO_ACCOUNT_SID,
-      authToken: env.TWILIO_AUTH_TOKEN,
-      baseUrl: env.TWILIO_API_BASE_URL,
-    });
+  const twilio = twilioMaster(env, PROBE_TIMEOUT_MS);
+  if (twilio && env.TWILIO_ACCOUNT_SID) {
     const sid = env.TWILIO_ACCOUNT_SID;
     probes.set('twilio', async () => {
       // Fetching our own account proves the master credentials work, not just that the host answers.
@@ -32,7 +31,7 @@ export function buildHealthProbes({ env, prisma, temporal }: WorkerDeps): Map<st
   }
 
   if (env.OPENAI_API_KEY) {
-    const openai = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0, timeout: 5_000 });
+    const openai = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0, timeout: PROBE_TIMEOUT_MS });
     probes.set('openai', async () => {
       const models = await openai.models.list();
       return `${models.data.length} models${env.OPENAI_BASE_URL ? ' (local stand-in)' : ''}`;

@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { scheduleIds } from '../lib/temporal/names.js';
-import type { healthCheckWorkflow } from '../workflows/health-check.js';
+import { healthCheckWorkflowType, type HealthCheckInput } from '../workflows/contracts/health-check.js';
 
 /**
  * Creates the recurring schedules if they do not exist yet. Every worker calls it at start-up;
@@ -14,10 +14,10 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
       action: {
         type: 'startWorkflow',
-        workflowType: 'healthCheckWorkflow',
+        workflowType: healthCheckWorkflowType,
         workflowId: 'health-check:scheduled',
         taskQueue,
-        args: [{ trigger: 'scheduled' }] satisfies Parameters<typeof healthCheckWorkflow>,
+        args: [{ trigger: 'scheduled' } satisfies HealthCheckInput],
       },
       state: { note: 'Hourly health check: database, Temporal, providers; alerts when a component stays down.', triggerImmediately: true },
     });

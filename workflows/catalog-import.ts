@@ -1,18 +1,11 @@
-import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { CatalogActivities, ImportProgress } from '../activities/catalog.js';
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CatalogActivities } from '../activities/catalog.js';
 import type { CatalogImportReport } from '../lib/catalog/apply.js';
-
-export interface CatalogImportInput {
-  tenantId: string;
-  /** The CatalogImport row whose staged rows this run applies (the API staged them during the upload). */
-  importId: string;
-}
+import { progressQuery, type CatalogImportInput, type ImportProgress } from './contracts/catalog-import.js';
+import { failureReason } from './failure-reason.js';
 
 /** Rows per activity call: bounds one attempt (and what a lost worker costs); progress is per batch anyway. */
 const SLICE_ROWS = 20_000;
-
-/** Rows done / total as of the last finished slice; the dashboard reads the same from the database. */
-export const progressQuery = defineQuery<ImportProgress>('progress');
 
 // A slice writes up to 20k rows; the heartbeat, not the long timeout, is what detects a dead worker.
 // Retries resume from the committed counter, so a transient database error costs one batch at most.
@@ -41,14 +34,9 @@ export async function catalogImportWorkflow(input: CatalogImportInput): Promise<
     }
     return await completeCatalogImport({ importId: input.importId });
   } catch (error) {
-    await failCatalogImport({ importId: input.importId, reason: describeFailure(error) });
+    // The merchant sees this on the import: the cause, and what to do.
+    const reason = `The import stopped: ${failureReason(error)}. Products already written stay; upload the file again to finish.`;
+    await failCatalogImport({ importId: input.importId, reason });
     throw error;
   }
-}
-
-/** The merchant sees this on the import: the cause, not Temporal's wrapper. */
-function describeFailure(error: unknown): string {
-  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return `The import stopped: ${message}. Products already written stay; upload the file again to finish.`;
 }

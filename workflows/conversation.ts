@@ -1,5 +1,4 @@
 import {
-  ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -16,6 +15,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ConversationStoreActivities } from '../activities/conversation-store.js';
 import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
 import { SERVICE_WINDOW_MS } from '../lib/conversations/window.js';
+import { workflowIds } from '../lib/temporal/names.js';
+import { DATABASE_CALL, TWILIO_SEND } from './activity-options.js';
 import {
   conversationState,
   inboundMessage,
@@ -24,29 +25,17 @@ import {
   takeOver,
   type ConversationInput,
   type InboundSignal,
-} from '../lib/conversations/workflow-contract.js';
-import { workflowIds } from '../lib/temporal/names.js';
+} from './contracts/conversation.js';
 import { failureReason } from './failure-reason.js';
 import { replyWorkflow } from './reply.js';
-
-// Signals and the query are declared in lib/conversations/workflow-contract.ts (the API imports them).
-export { conversationState, inboundMessage, manualReply, resumeAi, takeOver };
 
 /** Signals are not deduplicated by the server; this many recent MessageSids are remembered (and carried). */
 const SEEN_LIMIT = 500;
 /** A customer who keeps typing still gets an answer after this many quiet periods. */
 const QUIET_PERIOD_CAP = 10;
 
-// Our database: retried until it answers.
-const store = proxyActivities<ConversationStoreActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Idempotent on the stored message row, so retries never double-send (see twilio-messaging.ts).
-const messaging = proxyActivities<TwilioMessagingActivities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
-});
+const store = proxyActivities<ConversationStoreActivities>(DATABASE_CALL);
+const messaging = proxyActivities<TwilioMessagingActivities>(TWILIO_SEND);
 
 /**
  * One per customer of a merchant (`conversation:{tenant}:{customer}`), for as long as they talk. It puts
@@ -152,7 +141,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.
       const duplicate = err instanceof WorkflowExecutionAlreadyStartedError;
       lastSkipReason = duplicate ? 'duplicate_reply' : 'reply_failed';
-      if (!duplicate) log.warn('reply failed', { inbound: last, reason: failureReason(err instanceof ChildWorkflowFailure ? err.cause : err) });
+      if (!duplicate) log.warn('reply failed', { inbound: last, reason: failureReason(err) });
     }
   };
 

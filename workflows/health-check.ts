@@ -3,15 +3,8 @@ import type { HealthProbeActivities } from '../activities/health-probes.js';
 import type { HealthStoreActivities } from '../activities/health-store.js';
 import type { AlertActivities } from '../activities/alerts.js';
 import { summarize, type ComponentStatus, type HealthCheckResult } from '../lib/health/types.js';
-
-export interface HealthCheckInput {
-  trigger: 'scheduled' | 'manual';
-  /**
-   * A component found down is probed once more after this pause before anyone is paged: a blip
-   * (a restart, one slow query) should not wake ops. Manual runs pass 0 to answer at once.
-   */
-  recheckAfterMs?: number;
-}
+import type { HealthCheckInput } from './contracts/health-check.js';
+import { failureReason } from './failure-reason.js';
 
 const DEFAULT_RECHECK_AFTER_MS = 2 * 60_000;
 
@@ -73,6 +66,6 @@ async function probeOrDown(name: string): Promise<ComponentStatus> {
     return await probeComponent(name);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    return { name, status: 'down', latencyMs: null, detail: `probe failed: ${err.cause?.message ?? err.message}` };
+    return { name, status: 'down', latencyMs: null, detail: `probe failed: ${failureReason(err)}` };
   }
 }

@@ -1,4 +1,7 @@
 // The workflow bundle's entry point: every workflow the worker registers.
+import type { OnlyRegistered, Registered, WorkflowType } from './contracts/registry.js';
+import type * as bundle from './index.js';
+
 export { catalogImportWorkflow } from './catalog-import.js';
 export { conversationWorkflow } from './conversation.js';
 export { replyWorkflow } from './reply.js';
@@ -6,3 +9,8 @@ export { healthCheckWorkflow } from './health-check.js';
 export { trialWorkflow } from './trial.js';
 export { welcomeEmailWorkflow } from './welcome-email.js';
 export { whatsappOnboardingWorkflow, whatsappTestMessageWorkflow } from './onboarding.js';
+
+// Fails to compile when a registered name is not exported here or its signature drifted from its contract,
+// or when a workflow is exported without a contract in the registry.
+export type _EveryContractIsExported = Registered<Pick<typeof bundle, WorkflowType>>;
+export type _EveryExportHasAContract = OnlyRegistered<keyof typeof bundle>;

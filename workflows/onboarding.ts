@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -13,39 +11,21 @@ import {
 import type { IntegrationActivities } from '../activities/integrations.js';
 import type { TwilioProvisioningActivities, WhatsAppSender } from '../activities/twilio-provisioning.js';
 import {
+  checkNow,
   DEFAULT_SENDER_POLLING,
+  disconnect,
   OFFLINE_SENDER_STATUS,
   ONBOARDING_STEPS,
   ONLINE_SENDER_STATUSES,
+  onboardingStatus,
+  type OnboardingInput,
   type OnboardingStatus,
   type OnboardingStepId,
   type SenderPolling,
   type StepStatus,
-} from './onboarding-status.js';
-
-/** "Check connection now" in the dashboard: poll the senders at once instead of at the next backoff. */
-export const checkNow = defineSignal('checkNow');
-/** Stop onboarding (or undo a finished one): revoke the API key, mark the connection disconnected. */
-export const disconnect = defineSignal('disconnect');
-export const onboardingStatus = defineQuery<OnboardingStatus>('status');
-
-export interface OnboardingInput {
-  tenantId: string;
-  /** `disconnect` runs only the unwind: the API uses it with signal-with-start when no run is open. */
-  intent?: 'connect' | 'disconnect';
-  signup: { enabled: boolean; baseUrl: string | null };
-  polling?: Partial<SenderPolling>;
-}
-
-export interface TestMessageInput {
-  tenantId: string;
-  accountId: string;
-  subaccountSid: string;
-  messagingServiceSid: string;
-  /** E.164 */
-  to: string;
-  reference: string;
-}
+  type TestMessageInput,
+} from './contracts/onboarding.js';
+import { failureReason } from './failure-reason.js';
 
 // Provisioning calls: a Twilio blip (429, 5xx) is retried for ~15 minutes before the step is reported failed.
 const twilio = proxyActivities<TwilioProvisioningActivities>({
@@ -110,7 +90,7 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
       return result;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return fail(id, reasonOf(err));
+      return fail(id, failureReason(err));
     }
   };
   const unwind = async (): Promise<OnboardingStatus> => {
@@ -123,6 +103,52 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
     if (account) await db.recordWhatsAppDisconnected({ tenantId, accountId: account.accountId });
     status.phase = 'disconnected';
     return status;
+  };
+
+  /**
+   * Waits, over days, for Meta to approve the sender: durable timers with backoff, cut short by "check now"
+   * or a disconnect. Resolves with the ONLINE sender, or null when a disconnect arrived; fails the step when
+   * the sender went OFFLINE, Twilio refused for good, or the wait outlasted `giveUpAfterMs`.
+   */
+  const waitForOnlineSender = async (ref: { tenantId: string; accountId: string; subaccountSid: string }): Promise<WhatsAppSender | null> => {
+    const giveUpAt = Date.now() + polling.giveUpAfterMs;
+    let delay = polling.firstDelayMs;
+    step('signup').state = 'waiting';
+    step('sender').state = 'waiting';
+    for (;;) {
+      step('sender').attempts += 1;
+      step('sender').nextPollAt = null;
+      // Consumed before the poll, not after it: a "check now" that arrives while this poll is in flight may
+      // be about a sender the poll did not see yet, so it must cut the next wait short.
+      checkRequested = false;
+      const senders = await pollSenders(ref, step('sender'));
+      if (senders === 'fatal') return fail('sender', step('sender').reason ?? 'Could not read your WhatsApp senders from Twilio.');
+      if (senders.length > 0) step('signup').state = 'done';
+      const online = senders.find((s) => ONLINE_SENDER_STATUSES.includes(s.status));
+      if (online) {
+        Object.assign(step('sender'), { state: 'done', nextPollAt: null, detail: online.status });
+        status.sender = { sid: online.sid, phoneNumber: online.phoneNumber, status: online.status };
+        return online;
+      }
+      if (senders.length > 0 && senders.every((s) => s.status === OFFLINE_SENDER_STATUS)) {
+        const why = senders.flatMap((s) => s.offlineReasons.map((r) => `${r.message}${r.code ? ` (${r.code})` : ''}`));
+        return fail('sender', `Your WhatsApp sender is OFFLINE: ${why.join('; ') || 'no reason given by Meta'}.`);
+      }
+      const latest = senders[0];
+      if (latest) {
+        status.sender = { sid: latest.sid, phoneNumber: latest.phoneNumber, status: latest.status };
+        step('sender').detail = latest.status;
+      }
+      const left = giveUpAt - Date.now();
+      if (left <= 0) {
+        return fail('sender', `No WhatsApp sender came online within ${Math.round(polling.giveUpAfterMs / 86_400_000)} days. Finish the signup, then retry.`);
+      }
+      const wait = Math.max(1_000, Math.min(delay, left));
+      step('sender').nextPollAt = new Date(Date.now() + wait).toISOString();
+      await condition(() => checkRequested || disconnectRequested, wait);
+      if (disconnectRequested) return null;
+      delay = checkRequested ? polling.firstDelayMs : Math.min(delay * 2, polling.maxDelayMs);
+    }
   };
 
   try {
@@ -147,46 +173,8 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
     status.phase = 'waiting_for_sender';
     await db.recordWaitingForSender({ tenantId, accountId });
 
-    // Wait for an ONLINE sender: durable timers with backoff, cut short by "check now" or a disconnect.
-    const giveUpAt = Date.now() + polling.giveUpAfterMs;
-    let delay = polling.firstDelayMs;
-    let sender: WhatsAppSender | undefined;
-    step('signup').state = 'waiting';
-    step('sender').state = 'waiting';
-    for (;;) {
-      step('sender').attempts += 1;
-      step('sender').nextPollAt = null;
-      // Consumed before the poll, not after it: a "check now" that arrives while this poll is in flight may
-      // be about a sender the poll did not see yet, so it must cut the next wait short.
-      checkRequested = false;
-      const senders = await pollSenders(ref, step('sender'));
-      if (senders === 'fatal') return await fail('sender', step('sender').reason ?? 'Could not read your WhatsApp senders from Twilio.');
-      if (senders.length > 0) step('signup').state = 'done';
-      sender = senders.find((s) => ONLINE_SENDER_STATUSES.includes(s.status));
-      if (sender) break;
-      if (senders.length > 0 && senders.every((s) => s.status === OFFLINE_SENDER_STATUS)) {
-        const why = senders.flatMap((s) => s.offlineReasons.map((r) => `${r.message}${r.code ? ` (${r.code})` : ''}`));
-        return await fail('sender', `Your WhatsApp sender is OFFLINE: ${why.join('; ') || 'no reason given by Meta'}.`);
-      }
-      const latest = senders[0];
-      if (latest) {
-        status.sender = { sid: latest.sid, phoneNumber: latest.phoneNumber, status: latest.status };
-        step('sender').detail = latest.status;
-      }
-      const left = giveUpAt - Date.now();
-      if (left <= 0) {
-        return await fail('sender', `No WhatsApp sender came online within ${Math.round(polling.giveUpAfterMs / 86_400_000)} days. Finish the signup, then retry.`);
-      }
-      const wait = Math.max(1_000, Math.min(delay, left));
-      step('sender').nextPollAt = new Date(Date.now() + wait).toISOString();
-      await condition(() => checkRequested || disconnectRequested, wait);
-      if (disconnectRequested) return await unwind();
-      delay = checkRequested ? polling.firstDelayMs : Math.min(delay * 2, polling.maxDelayMs);
-    }
-    step('sender').state = 'done';
-    step('sender').nextPollAt = null;
-    step('sender').detail = sender.status;
-    status.sender = { sid: sender.sid, phoneNumber: sender.phoneNumber, status: sender.status };
+    const sender = await waitForOnlineSender(ref);
+    if (!sender) return await unwind();
     status.phase = 'connecting';
 
     const { messagingServiceSid } = await run('messagingService', () => twilio.ensureMessagingService(ref));
@@ -218,7 +206,7 @@ async function pollSenders(ref: { tenantId: string; accountId: string; subaccoun
     return senders;
   } catch (err) {
     if (isCancellation(err)) throw err;
-    step.reason = reasonOf(err);
+    step.reason = failureReason(err);
     const cause = err instanceof ActivityFailure ? err.cause : err;
     return cause instanceof ApplicationFailure && cause.nonRetryable ? 'fatal' : [];
   }
@@ -241,12 +229,6 @@ function initialStatus(tenantId: string, embedded: boolean): OnboardingStatus {
 
 function stepTracker(status: OnboardingStatus): (id: OnboardingStepId) => StepStatus {
   return (id) => status.steps.find((s) => s.id === id)!;
-}
-
-/** The words a merchant sees: the innermost application failure's message (activity errors are wrapped). */
-function reasonOf(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** The hosted signup page binds the sender it creates to this subaccount; `state` lets it come back to us. */

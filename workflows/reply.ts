@@ -2,7 +2,8 @@ import { ApplicationFailure, isCancellation, proxyActivities, proxyLocalActiviti
 import type { ConversationStoreActivities } from '../activities/conversation-store.js';
 import type { OpenAIActivities } from '../activities/openai.js';
 import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
-import type { ReplyInput, ReplyResult } from '../lib/conversations/workflow-contract.js';
+import { DATABASE_CALL, TWILIO_SEND } from './activity-options.js';
+import type { ReplyInput, ReplyResult } from './contracts/reply.js';
 import { failureReason } from './failure-reason.js';
 
 // Draft and send run as LOCAL activities: a reply is then one workflow task and two history markers instead
@@ -21,17 +22,8 @@ const ai = proxyLocalActivities<OpenAIActivities>({
     nonRetryableErrorTypes: ['OpenAINonRetryable', 'OpenAINotConfigured'],
   },
 });
-// Our database: short calls, retried until it answers.
-const store = proxyActivities<ConversationStoreActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Sending: idempotent on the stored intent, so retries are safe; the first retry waits long enough for an
-// attempt that timed out to have settled at Twilio (see twilio-messaging.ts).
-const messaging = proxyLocalActivities<TwilioMessagingActivities>({
-  startToCloseTimeout: '45 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
-});
+const store = proxyActivities<ConversationStoreActivities>(DATABASE_CALL);
+const messaging = proxyLocalActivities<TwilioMessagingActivities>(TWILIO_SEND);
 
 /**
  * One answer to one customer turn (`reply:{inboundMessageSid}`): draft it (prompt → OpenAI → answer

@@ -1,26 +1,8 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AccountActivities } from '../activities/accounts.js';
 import type { EmailActivities } from '../activities/email.js';
 import { trialEndedEmail, trialReminderEmail } from '../lib/email/templates.js';
-
-/** Billing signals this when the merchant subscribes: the trial ends early, happily. */
-export const subscriptionStarted = defineSignal<[{ planCode: string }]>('subscriptionStarted');
-export const trialStateQuery = defineQuery<TrialState>('trialState');
-
-export interface TrialInput {
-  tenantId: string;
-  ownerEmail: string;
-  /** ISO instant the trial ends; the record in the tenants table is the source of truth. */
-  trialEndsAt: string;
-  billingUrl: string;
-}
-
-export interface TrialState {
-  phase: 'trialing' | 'converted' | 'expired';
-  endsAt: string;
-  remindersSent: number[];
-  planCode: string | null;
-}
+import { subscriptionStarted, trialStateQuery, type TrialInput, type TrialState } from './contracts/trial.js';
 
 /** Reminders go out this many days before the end (skipped when the trial is already shorter). */
 export const REMINDER_DAYS_BEFORE_END = [3, 1] as const;

@@ -1,15 +1,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { EmailActivities } from '../activities/email.js';
 import { welcomeEmail } from '../lib/email/templates.js';
-
-export interface WelcomeEmailInput {
-  userId: string;
-  tenantId: string;
-  email: string;
-  name: string | null;
-  dashboardUrl: string;
-  trialDays: number;
-}
+import type { WelcomeEmailInput } from './contracts/welcome-email.js';
 
 // SMTP hiccups are common and harmless to wait out; the outbox row makes retries send once.
 const { sendEmail } = proxyActivities<EmailActivities>({

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantDb } from '../auth/tenant-db.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiContext } from '../deps.js';
+import type { RouteRequest } from '../routes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const dashboardSchema = z.object({
+export const dashboardSchema = z.object({
   tenant: z.object({ name: z.string() }),
   whatsapp: z.object({
     status: z.string(),
@@ -38,56 +39,60 @@ const dashboardSchema = z.object({
 
 export type DashboardSummary = z.infer<typeof dashboardSchema>;
 
-/** One call for the dashboard home: each card's numbers, all from the tenant's own rows. */
-export function dashboardPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
+const readSummary = { schema: { response: { 200: dashboardSchema } } };
+
+/** One call for the dashboard home (`/api/dashboard`): each card's numbers, all from the tenant's own rows. */
+export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/dashboard', { schema: { response: { 200: dashboardSchema } } }, async (request) => {
-      const db = tenantDb(deps.prisma, request);
-      const periodStart = startOfMonthUtc(new Date());
-      const tenant = await db.tenant.findFirstOrThrow({});
-      const [account, catalog, total, recent, usage, plan, emails] = await Promise.all([
-        db.integrationAccount.findFirst({ where: { channel: 'whatsapp' }, include: { identifiers: true } }),
-        db.catalog.findFirst({}),
-        db.conversation.count({}),
-        db.conversation.findMany({
-          orderBy: { lastMessageAt: { sort: 'desc', nulls: 'last' } },
-          take: 5,
-          include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } },
-        }),
-        db.usageCounter.findFirst({ where: { periodStart } }),
-        // Plans are global (not tenant data): read through the unscoped client.
-        deps.prisma.plan.findUnique({ where: { code: tenant.plan } }),
-        db.emailOutbox.findMany({ orderBy: { createdAt: 'desc' }, take: 5 }),
-      ]);
-      const phone = account?.identifiers.find((i) => i.kind === 'whatsapp_number' || i.kind === 'phone_number');
-      const now = Date.now();
-      const daysLeft = tenant.trialEndsAt ? Math.max(0, Math.ceil((tenant.trialEndsAt.getTime() - now) / DAY_MS)) : null;
-      return {
-        tenant: { name: tenant.name },
-        whatsapp: { status: account?.status ?? 'not_connected', phoneNumber: phone?.value ?? null, lastError: account?.lastError ?? null },
-        catalog: { productCount: catalog?.productCount ?? 0, lastImportedAt: catalog?.lastImportedAt?.toISOString() ?? null },
-        conversations: {
-          total,
-          recent: recent.map((c) => ({
-            id: c.id,
-            channel: c.channel,
-            customerAddress: c.customerAddress,
-            customerName: c.customerName,
-            lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
-            lastMessagePreview: c.messages[0]?.body.slice(0, 120) ?? null,
-          })),
-        },
-        usage: { periodStart: periodStart.toISOString(), replies: usage?.replies ?? 0, limit: plan?.monthlyReplyLimit ?? null },
-        trial: {
-          plan: tenant.plan,
-          trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null,
-          daysLeft: tenant.plan === 'trial' ? daysLeft : null,
-          expired: tenant.plan === 'trial_expired',
-        },
-        emails: emails.map((e) => ({ id: e.id, to: e.to, subject: e.subject, status: e.status, createdAt: e.createdAt.toISOString() })),
-      };
-    });
+    app.get('', readSummary, summarizeDashboard);
   };
+
+  async function summarizeDashboard(request: RouteRequest<typeof readSummary.schema>) {
+    const db = tenantDb(ctx.prisma, request);
+    const periodStart = startOfMonthUtc(new Date());
+    const tenant = await db.tenant.findFirstOrThrow({});
+    const [account, catalog, total, recent, usage, plan, emails] = await Promise.all([
+      db.integrationAccount.findFirst({ where: { channel: 'whatsapp' }, include: { identifiers: true } }),
+      db.catalog.findFirst({}),
+      db.conversation.count({}),
+      db.conversation.findMany({
+        orderBy: { lastMessageAt: { sort: 'desc', nulls: 'last' } },
+        take: 5,
+        include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } },
+      }),
+      db.usageCounter.findFirst({ where: { periodStart } }),
+      // Plans are global (not tenant data): read through the unscoped client.
+      ctx.prisma.plan.findUnique({ where: { code: tenant.plan } }),
+      db.emailOutbox.findMany({ orderBy: { createdAt: 'desc' }, take: 5 }),
+    ]);
+    const phone = account?.identifiers.find((i) => i.kind === 'whatsapp_number' || i.kind === 'phone_number');
+    const now = Date.now();
+    const daysLeft = tenant.trialEndsAt ? Math.max(0, Math.ceil((tenant.trialEndsAt.getTime() - now) / DAY_MS)) : null;
+    return {
+      tenant: { name: tenant.name },
+      whatsapp: { status: account?.status ?? 'not_connected', phoneNumber: phone?.value ?? null, lastError: account?.lastError ?? null },
+      catalog: { productCount: catalog?.productCount ?? 0, lastImportedAt: catalog?.lastImportedAt?.toISOString() ?? null },
+      conversations: {
+        total,
+        recent: recent.map((c) => ({
+          id: c.id,
+          channel: c.channel,
+          customerAddress: c.customerAddress,
+          customerName: c.customerName,
+          lastMessageAt: c.lastMessageAt?.toISOString() ?? null,
+          lastMessagePreview: c.messages[0]?.body.slice(0, 120) ?? null,
+        })),
+      },
+      usage: { periodStart: periodStart.toISOString(), replies: usage?.replies ?? 0, limit: plan?.monthlyReplyLimit ?? null },
+      trial: {
+        plan: tenant.plan,
+        trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null,
+        daysLeft: tenant.plan === 'trial' ? daysLeft : null,
+        expired: tenant.plan === 'trial_expired',
+      },
+      emails: emails.map((e) => ({ id: e.id, to: e.to, subject: e.subject, status: e.status, createdAt: e.createdAt.toISOString() })),
+    };
+  }
 }
 
 function startOfMonthUtc(date: Date): Date {

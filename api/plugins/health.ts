@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { summarize, type ComponentStatus } from '../../lib/health/types.js';
 import type { ApiDeps } from '../deps.js';
 import type { Metrics } from '../metrics.js';
+import type { RouteReply, RouteRequest } from '../routes.js';
 
 export const componentStatusSchema = z.object({
   name: z.string(),
@@ -53,15 +54,21 @@ async function timed(name: string, check: () => Promise<string | void>, timeoutM
   }
 }
 
+const health = { schema: { response: { 200: apiHealthSchema, 503: apiHealthSchema } } };
+
+/** `/health` for load balancers and the dashboard's status page, `/metrics` for Prometheus. */
 export function healthPlugin(deps: ApiDeps, metrics: Metrics): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/health', { schema: { response: { 200: apiHealthSchema, 503: apiHealthSchema } } }, async (_req, reply) => {
-      const health = await checkApiHealth(deps);
-      return reply.code(health.status === 'down' ? 503 : 200).send(health);
-    });
-
-    app.get('/metrics', async (_req, reply) => {
-      return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
+    app.get('/health', health, reportHealth);
+    app.get('/metrics', exportMetrics);
   };
+
+  async function reportHealth(_request: RouteRequest<typeof health.schema>, reply: RouteReply<typeof health.schema>) {
+    const result = await checkApiHealth(deps);
+    return reply.code(result.status === 'down' ? 503 : 200).send(result);
+  }
+
+  async function exportMetrics(_request: RouteRequest, reply: RouteReply) {
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  }
 }

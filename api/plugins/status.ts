@@ -1,10 +1,9 @@
-import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { temporalUiRunUrl, workflowIds } from '../../lib/temporal/names.js';
-import type { healthCheckWorkflow } from '../../workflows/health-check.js';
+import { temporalUiRunUrl } from '../../lib/temporal/ui-links.js';
 import { requireAdmin, requireAuth } from '../auth/context.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiContext } from '../deps.js';
+import type { RouteReply, RouteRequest } from '../routes.js';
 import { apiHealthSchema, checkApiHealth, componentStatusSchema } from './health.js';
 
 const lastHealthCheckSchema = z.object({
@@ -17,7 +16,7 @@ const lastHealthCheckSchema = z.object({
   temporalUiUrl: z.string(),
 });
 
-const statusResponseSchema = z.object({
+export const statusResponseSchema = z.object({
   api: apiHealthSchema,
   lastHealthCheck: lastHealthCheckSchema.nullable(),
   temporalUiBaseUrl: z.string(),
@@ -25,46 +24,45 @@ const statusResponseSchema = z.object({
 
 const startedSchema = z.object({ workflowId: z.string(), runId: z.string(), temporalUiUrl: z.string() });
 
-/** System status for the dashboard: the API's live view plus the last health-check workflow run. */
-export function statusPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
-  const { env, prisma, temporal } = deps;
-  const runUrl = (workflowId: string, runId: string) =>
-    temporalUiRunUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, workflowId, runId);
+const readStatus = { schema: { response: { 200: statusResponseSchema } } };
+const runCheck = { schema: { response: { 202: startedSchema } } };
+
+/** System status for the dashboard (prefix /api/status): the API's live view plus the last health-check run. */
+export function statusPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
+  const { env, prisma, workflows } = ctx;
+  const runUrl = (workflowId: string, runId: string) => temporalUiRunUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, workflowId, runId);
 
   return async (app) => {
-    app.get('/api/status', { schema: { response: { 200: statusResponseSchema } } }, async (request) => {
-      requireAuth(request);
-      const [api, last] = await Promise.all([
-        checkApiHealth(deps),
-        prisma.healthCheckRun.findFirst({ orderBy: { startedAt: 'desc' } }).catch(() => null),
-      ]);
-      const components = z.array(componentStatusSchema).catch([]).parse(last?.components ?? []);
-      return {
-        api,
-        lastHealthCheck: last && {
-          workflowId: last.workflowId,
-          runId: last.runId,
-          status: last.status,
-          startedAt: last.startedAt.toISOString(),
-          finishedAt: last.finishedAt?.toISOString() ?? null,
-          components,
-          temporalUiUrl: runUrl(last.workflowId, last.runId),
-        },
-        temporalUiBaseUrl: env.TEMPORAL_UI_URL,
-      };
-    });
-
+    app.get('', readStatus, readSystemStatus);
     // Operators only: a merchant sees the status, but starting checks is an ops action.
-    app.post('/api/status/health-check', { schema: { response: { 202: startedSchema } } }, async (request, reply) => {
-      requireAdmin(request);
-      const workflowId = workflowIds.healthCheck('manual', new Date());
-      const handle = await temporal.workflow.start<typeof healthCheckWorkflow>('healthCheckWorkflow', {
-        taskQueue: env.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [{ trigger: 'manual', recheckAfterMs: 0 }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-      return reply.code(202).send({ workflowId, runId: handle.firstExecutionRunId, temporalUiUrl: runUrl(workflowId, handle.firstExecutionRunId) });
-    });
+    app.post('/health-check', runCheck, runHealthCheck);
   };
+
+  async function readSystemStatus(request: RouteRequest<typeof readStatus.schema>) {
+    requireAuth(request);
+    const [api, last] = await Promise.all([
+      checkApiHealth(ctx),
+      prisma.healthCheckRun.findFirst({ orderBy: { startedAt: 'desc' } }).catch(() => null),
+    ]);
+    const components = z.array(componentStatusSchema).catch([]).parse(last?.components ?? []);
+    return {
+      api,
+      lastHealthCheck: last && {
+        workflowId: last.workflowId,
+        runId: last.runId,
+        status: last.status,
+        startedAt: last.startedAt.toISOString(),
+        finishedAt: last.finishedAt?.toISOString() ?? null,
+        components,
+        temporalUiUrl: runUrl(last.workflowId, last.runId),
+      },
+      temporalUiBaseUrl: env.TEMPORAL_UI_URL,
+    };
+  }
+
+  async function runHealthCheck(request: RouteRequest<typeof runCheck.schema>, reply: RouteReply<typeof runCheck.schema>) {
+    requireAdmin(request);
+    const run = await workflows.healthChecks.startManual();
+    return reply.code(202).send({ workflowId: run.workflowId, runId: run.runId, temporalUiUrl: runUrl(run.workflowId, run.runId) });
+  }
 }

@@ -1,36 +1,32 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createInboundRelay } from '../../lib/conversations/inbound-relay.js';
-import { conversationWorkflowOptions } from '../../lib/conversations/workflow-client.js';
 import { FixedWindowLimiter } from '../../lib/conversations/rate-limit.js';
 import { createTenantResolver, type WebhookAddressing, type WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
-import { createSecretBox, createTenantCredentials, parseKeyring } from '../../lib/crypto/index.js';
 import { sqlPool } from '../../lib/db/sql.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiContext } from '../deps.js';
 import { HttpError } from '../errors.js';
+import type { RouteReply, RouteRequest } from '../routes.js';
 import { receiveInbound } from '../webhooks/inbound.js';
+import { createInboundRelay } from '../webhooks/inbound-relay.js';
 import { formBody, inboundParams, statusParams } from '../webhooks/params.js';
 import { signatureOf, signedUrl, verifyTwilioSignature, type FormParams } from '../webhooks/signature.js';
 import { receiveStatus } from '../webhooks/status.js';
 
 /** Empty TwiML: "received, nothing to say" — the reply goes out later through the API, not in this answer. */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-const statusQuery = z.object({ m: z.string().max(64).optional() });
+const inbound = { schema: { body: formBody } };
+const status = { schema: { body: formBody, querystring: z.object({ m: z.string().max(64).optional() }) } };
 
 /**
  * Twilio's webhooks: inbound WhatsApp/SMS messages and delivery status callbacks. No session, no CSRF:
  * the X-Twilio-Signature, verified with the tenant's own subaccount token, is the authentication.
  * Nothing is stored before it verifies.
  */
-export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
-  const { env, prisma, temporal } = deps;
-  const credentials = env.SECRETS_ENCRYPTION_KEYS
-    ? createTenantCredentials(prisma, createSecretBox(parseKeyring(env.SECRETS_ENCRYPTION_KEYS)))
-    : null;
+export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
+  const { env, prisma, credentials, workflows } = ctx;
   const resolver = createTenantResolver(prisma, credentials);
   const limiter = new FixedWindowLimiter(env.WEBHOOK_RATE_LIMIT_PER_MINUTE);
-  const workflow = conversationWorkflowOptions(env);
   // The hot path (every inbound message, three status callbacks per reply) is plain SQL: see lib/db/sql.ts.
   const pool = sqlPool(prisma);
 
@@ -63,26 +59,36 @@ export function webhooksPlugin(deps: ApiDeps): FastifyPluginAsyncZod {
   const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
   return async (app) => {
-    const relay = createInboundRelay({ pool, temporal, workflow, log: app.log });
+    const relay = createInboundRelay({ pool, conversations: workflows.conversations, log: app.log });
     app.addHook('onReady', async () => relay.start());
     app.addHook('onClose', async () => relay.close());
 
-    for (const channel of ['whatsapp', 'sms'] as const) {
-      app.post(`/webhooks/twilio/${channel}`, { schema: { body: formBody } }, async (request, reply) => {
-        const raw = request.body;
-        const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid), MessagingServiceSid: str(raw.MessagingServiceSid), To: str(raw.To) });
-        const params = inboundParams.parse(raw);
-        await receiveInbound({ pool, relay }, tenant, params, raw);
-        return twiml(reply);
-      });
+    app.post('/twilio/whatsapp', inbound, receiveWhatsApp);
+    app.post('/twilio/sms', inbound, receiveSms);
+    app.post('/twilio/status', status, receiveStatusCallback);
+
+    function receiveWhatsApp(request: RouteRequest<typeof inbound.schema>, reply: RouteReply<typeof inbound.schema>) {
+      return receiveMessage(request, reply);
     }
 
-    app.post('/webhooks/twilio/status', { schema: { body: formBody, querystring: statusQuery } }, async (request, reply) => {
+    function receiveSms(request: RouteRequest<typeof inbound.schema>, reply: RouteReply<typeof inbound.schema>) {
+      return receiveMessage(request, reply);
+    }
+
+    /** The channel is in the sender's address (`whatsapp:+…` or `+…`), so both routes share this. */
+    async function receiveMessage(request: RouteRequest<typeof inbound.schema>, reply: RouteReply<typeof inbound.schema>) {
+      const raw = request.body;
+      const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid), MessagingServiceSid: str(raw.MessagingServiceSid), To: str(raw.To) });
+      await receiveInbound({ pool, relay }, tenant, inboundParams.parse(raw), raw);
+      return twiml(reply);
+    }
+
+    async function receiveStatusCallback(request: RouteRequest<typeof status.schema>, reply: RouteReply<typeof status.schema>) {
       const raw = request.body;
       // Callbacks come from the subaccount that sent the message; its sid alone names the tenant.
       const tenant = await authenticate(request, raw, { AccountSid: str(raw.AccountSid) });
       await receiveStatus(pool, tenant, statusParams.parse(raw), request.query.m);
       return twiml(reply);
-    });
+    }
   };
 }

@@ -5,11 +5,11 @@
 // extra signals harmless.
 import type pg from 'pg';
 import { parseTwilioAddress } from '../../lib/conversations/addresses.js';
-import type { InboundRelay } from '../../lib/conversations/inbound-relay.js';
 import { storeInbound } from '../../lib/conversations/inbound-store.js';
 import { optOutIntent } from '../../lib/conversations/opt-out.js';
 import type { WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { HttpError } from '../errors.js';
+import type { InboundRelay } from './inbound-relay.js';
 import { mediaOf, type InboundParams } from './params.js';
 import type { FormParams } from './signature.js';
 

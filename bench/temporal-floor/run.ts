@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
 import { z } from 'zod';
-import { startTemporalDevServer } from '../../lib/devstack/temporal-dev-server.js';
+import { startTemporalDevServer } from '../../scripts/devstack/temporal-dev-server.js';
 import { allProcs, procStat } from '../proc-stat.js';
 
 const args = z

@@ -210,11 +210,6 @@ export async function applyAll(prisma: PrismaClient, importId: string): Promise<
   return completeImport(prisma, importId);
 }
 
-export async function loadReport(prisma: PrismaClient, tenantId: string, importId: string): Promise<CatalogImportReport | null> {
-  const found = await prisma.catalogImport.findFirst({ where: { id: importId, tenantId } });
-  return found && toReport(found);
-}
-
 export function toReport(row: CatalogImport): CatalogImportReport {
   return {
     id: row.id,

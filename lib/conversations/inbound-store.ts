@@ -1,13 +1,23 @@
 // A customer's message, stored by the webhook in ONE statement: the conversation (created or touched), the
 // message (unique on MessageSid, so Twilio's retries and duplicates are no-ops) and its hand-off row for the
-// relay (see inbound-relay.ts). One statement is one transaction: either all three exist or none does, so
+// relay (see api/webhooks/inbound-relay.ts). One statement is one transaction: either all three exist or none does, so
 // a crash can never leave a stored message that no workflow will hear about.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Channel } from './addresses.js';
 import type { OptOutIntent } from './opt-out.js';
-import type { ConversationRow } from './workflow-client.js';
-import { conversationWorkflowId } from './workflow-client.js';
+import { workflowIds } from '../temporal/names.js';
+
+/** What the database knows of a conversation: enough to (re)start its workflow. */
+export interface ConversationRow {
+  id: string;
+  tenantId: string;
+  channel: Channel;
+  customerAddress: string;
+  aiPaused: boolean;
+  optedOut: boolean;
+  lastInboundAt: Date | null;
+}
 
 export interface InboundToStore {
   tenantId: string;
@@ -66,14 +76,13 @@ interface Row {
 }
 
 export async function storeInbound(pool: pg.Pool, inbound: InboundToStore, now = new Date()): Promise<StoredInbound> {
-  const key = { tenantId: inbound.tenantId, customerAddress: inbound.customerAddress };
   const { rows } = await pool.query<Row>({
     // Named: prepared once per connection, then only bound and executed.
     name: 'store-inbound',
     text: STORE_INBOUND,
     values: [
       randomUUID(), inbound.tenantId, inbound.accountId, inbound.channel, inbound.customerAddress, inbound.customerName,
-      conversationWorkflowId(key), now, randomUUID(), inbound.messageSid, inbound.body,
+      workflowIds.conversation(inbound.tenantId, inbound.customerAddress), now, randomUUID(), inbound.messageSid, inbound.body,
       inbound.media.length > 0 ? JSON.stringify(inbound.media) : null, inbound.optOut,
     ],
   });

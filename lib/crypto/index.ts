@@ -9,8 +9,8 @@ export {
 export {
   SECRET_NAMES,
   createTenantCredentials,
+  tenantCredentialsFromKeys,
   type AccountRef,
   type SecretName,
   type TenantCredentials,
 } from './tenant-credentials.js';
-export { loadOrCreateDevKeyring } from './dev-key.js';

@@ -2,7 +2,8 @@
 // process that uses them (activities, webhook verification). Never returned to the browser, never logged,
 // never passed through workflow history: callers pass the account id and get a client-ready secret.
 import type { PrismaClient } from '../db/client.js';
-import type { EncryptedValue, SecretBox } from './secret-box.js';
+import { parseKeyring } from './keyring.js';
+import { createSecretBox, type EncryptedValue, type SecretBox } from './secret-box.js';
 
 export const SECRET_NAMES = {
   apiKeySecret: 'api_key_secret',
@@ -77,4 +78,12 @@ export function createTenantCredentials(prisma: PrismaClient, box: SecretBox): T
     },
     loadAuthToken: (ref) => read(ref, SECRET_NAMES.subaccountAuthToken),
   };
+}
+
+/**
+ * The tenant credentials store from configuration (keyring → secret box → store), or null when no keys are
+ * configured: callers then refuse what needs a tenant secret instead of guessing. Built once per process.
+ */
+export function tenantCredentialsFromKeys(prisma: PrismaClient, keysSpec: string | undefined): TenantCredentials | null {
+  return keysSpec ? createTenantCredentials(prisma, createSecretBox(parseKeyring(keysSpec))) : null;
 }

@@ -18,9 +18,3 @@ export const workflowIds = {
 export const scheduleIds = {
   healthCheckHourly: 'health-check-hourly',
 } as const;
-
-/** Deep link to a run in the Temporal Web UI, for the dashboard and for ops. */
-export function temporalUiRunUrl(uiBaseUrl: string, namespace: string, workflowId: string, runId: string): string {
-  const base = uiBaseUrl.replace(/\/+$/, '');
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
-}

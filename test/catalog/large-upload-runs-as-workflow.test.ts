@@ -6,7 +6,8 @@ import { createCatalogActivities } from '../../activities/catalog.js';
 import { receiveUpload } from '../../lib/catalog/receive.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { catalogImportWorkflow, progressQuery } from '../../workflows/catalog-import.js';
+import { catalogImportWorkflow } from '../../workflows/catalog-import.js';
+import { progressQuery } from '../../workflows/contracts/catalog-import.js';
 import { connectDevServer, workflowBundle } from '../support/temporal.js';
 import { chunked, createTenant } from './helpers.js';
 

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioMessagingActivities } from '../../activities/twilio-messaging.js';
-import { conversationState, inboundMessage, manualReply, type ConversationInput } from '../../lib/conversations/workflow-contract.js';
+import { conversationState, inboundMessage, manualReply, type ConversationInput } from '../../workflows/contracts/conversation.js';
 import { createSecretBox, createTenantCredentials, parseKeyring } from '../../lib/crypto/index.js';
 import { createTwilioClient } from '../../lib/twilio/client.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';

@@ -3,8 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/app.js';
-import { createInboundRelay } from '../../lib/conversations/inbound-relay.js';
-import { conversationWorkflowOptions } from '../../lib/conversations/workflow-client.js';
+import { createInboundRelay } from '../../api/webhooks/inbound-relay.js';
+import { conversationWorkflows } from '../../api/workflows/conversations.js';
 import { sqlPool } from '../../lib/db/sql.js';
 import { eventually, sentTo, sleep, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
 
@@ -69,7 +69,7 @@ describe('stored inbound messages always reach their conversation workflow', () 
 
     // Temporal is back: a sweep (as every API runs every few seconds) hands the message over.
     const relay = createInboundRelay({
-      pool: sqlPool(h.prisma), temporal: h.api.deps.temporal, workflow: conversationWorkflowOptions(h.api.deps.env), log: quietLog, sweepAfterMs: 0,
+      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0,
     });
     expect(await relay.sweep()).toBeGreaterThanOrEqual(1);
     await relay.idle();
@@ -97,7 +97,7 @@ describe('stored inbound messages always reach their conversation workflow', () 
     const conversation = await h.prisma.conversation.findFirstOrThrow({ where: { tenantId: shop.tenantId, customerAddress: `whatsapp:${customer}` } });
     await h.prisma.inboundHandoff.create({ data: { messageSid: inbound.params.MessageSid, tenantId: shop.tenantId, conversationId: conversation.id } });
     const relay = createInboundRelay({
-      pool: sqlPool(h.prisma), temporal: h.api.deps.temporal, workflow: conversationWorkflowOptions(h.api.deps.env), log: quietLog, sweepAfterMs: 0,
+      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0,
     });
     expect(await relay.sweep()).toBeGreaterThanOrEqual(1);
     await relay.idle();

@@ -2,7 +2,6 @@ import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioMessagingActivities } from '../../activities/twilio-messaging.js';
-import { createConversationActivities } from '../../lib/conversations/worker-activities.js';
 import { createSecretBox, createTenantCredentials, parseKeyring } from '../../lib/crypto/index.js';
 import { createTwilioClient, type TwilioClient } from '../../lib/twilio/client.js';
 import { createPrismaClient } from '../../lib/db/client.js';
@@ -132,7 +131,7 @@ describe('a send whose outcome Twilio never told us', () => {
   it('a send that timed out before Twilio saw it is sent once on retry', async () => {
     // Our client gives up after 500 ms; the stand-in holds the request for 1.2 s and then drops it unprocessed.
     const worker = await startWorker(() => ({
-      sendMessage: createConversationActivities(h.api.deps.env, h.prisma, { sendTimeoutMs: 500, settleMs: 1500 }).sendMessage,
+      sendMessage: createActivities({ env: h.api.deps.env, prisma: h.prisma, temporal: h.api.deps.temporal }, { sendTimeoutMs: 500, settleMs: 1500 }).sendMessage,
     }));
     try {
       await h.control.addFault({ method: 'POST', path: '/2010-04-01/Accounts/*/Messages.json', kind: 'delay', delayMs: 1200, count: 1 });

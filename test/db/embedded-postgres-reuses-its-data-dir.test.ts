@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres } from '../../lib/db/embedded-postgres.js';
+import { startEmbeddedPostgres } from '../../scripts/devstack/embedded-postgres.js';
 import { findFreePort } from '../support/database.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {

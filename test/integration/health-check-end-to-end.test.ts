@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../../fakes/openai/server.js';
 import { startFakeTwilio } from '../../fakes/twilio/server.js';
-import { LOCAL_TWILIO } from '../../lib/devstack/local-providers.js';
+import { LOCAL_TWILIO } from '../../scripts/devstack/local-providers.js';
 import { authHeaders, signUp, startTestApi, type TestApi, type TestSession } from '../support/api.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
 

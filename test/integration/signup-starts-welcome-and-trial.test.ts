@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { trialStateQuery } from '../../workflows/trial.js';
+import { trialStateQuery } from '../../workflows/contracts/trial.js';
 import { signUp, startTestApi, type TestApi } from '../support/api.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
 

@@ -7,7 +7,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { disconnect, onboardingStatus, whatsappOnboardingWorkflow } from '../../workflows/onboarding.js';
+import { disconnect, onboardingStatus } from '../../workflows/contracts/onboarding.js';
+import { whatsappOnboardingWorkflow } from '../../workflows/onboarding.js';
 import { connectDevServer, workflowBundle } from '../support/temporal.js';
 import { createTenant, eventually, keysOf, startOnboardingHarness, subaccountOf, type OnboardingHarness } from './harness.js';
 

@@ -5,13 +5,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
-import {
-  checkNow,
-  disconnect,
-  onboardingStatus,
-  whatsappOnboardingWorkflow,
-  whatsappTestMessageWorkflow,
-} from '../../workflows/onboarding.js';
+import { checkNow, disconnect, onboardingStatus } from '../../workflows/contracts/onboarding.js';
+import { whatsappOnboardingWorkflow, whatsappTestMessageWorkflow } from '../../workflows/onboarding.js';
 import { workflowBundle } from '../support/temporal.js';
 import { createTenant, eventually, keysOf, servicesOf, startOnboardingHarness, startTimeSkippingEnv, subaccountOf, uniquePhone, type OnboardingHarness } from './harness.js';
 

@@ -6,7 +6,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { onboardingStatus, whatsappOnboardingWorkflow } from '../../workflows/onboarding.js';
+import { onboardingStatus } from '../../workflows/contracts/onboarding.js';
+import { whatsappOnboardingWorkflow } from '../../workflows/onboarding.js';
 import { workflowBundle } from '../support/temporal.js';
 import {
   createTenant,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PrismaClient } from '../../lib/db/client.js';
-import { startEmbeddedPostgres } from '../../lib/db/embedded-postgres.js';
-import { freePort } from '../../lib/devstack/ports.js';
+import { startEmbeddedPostgres } from '../../scripts/devstack/embedded-postgres.js';
+import { freePort } from '../../scripts/devstack/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -63,7 +63,7 @@ async function startOnFreePort(dir: string) {
 }
 
 /** Kept under its old name for the tests that import it from here. */
-export { freePort as findFreePort } from '../../lib/devstack/ports.js';
+export { freePort as findFreePort } from '../../scripts/devstack/ports.js';
 
 export function migrateDeploy(databaseUrl: string): Promise<void> {
   const prisma = path.join(repoRoot, 'node_modules', '.bin', 'prisma');

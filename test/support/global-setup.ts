@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startTemporalDevServer } from '../../lib/devstack/temporal-dev-server.js';
+import { startTemporalDevServer } from '../../scripts/devstack/temporal-dev-server.js';
 import { bundleWorkflows } from '../../worker/bundle.js';
 import { startTestDatabase } from './database.js';
 

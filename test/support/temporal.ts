@@ -5,8 +5,8 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { freePort } from '../../lib/devstack/ports.js';
-import { stopChild } from '../../lib/devstack/temporal-dev-server.js';
+import { freePort } from '../../scripts/devstack/ports.js';
+import { stopChild } from '../../scripts/devstack/temporal-dev-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
-import { freePort } from '../../lib/devstack/ports.js';
+import { freePort } from '../../scripts/devstack/ports.js';
 
 const webConfigFile = path.resolve(import.meta.dirname, '../../web/vite.config.ts');
 

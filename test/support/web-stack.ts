@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApi, type TestApi } from './api.js';
 import { startWebServer, type WebServer } from './web-server.js';
 import { startTestWorker, type TestWorker } from './worker.js';
-import { freePort } from '../../lib/devstack/ports.js';
+import { freePort } from '../../scripts/devstack/ports.js';
 
 export interface WebStack {
   /** Origin of the dashboard (`http://127.0.0.1:<port>`), which proxies `/api/*` to the API. */

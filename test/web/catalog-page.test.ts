@@ -38,7 +38,8 @@ const CSV = [
 ].join('\n');
 
 it('uploads a CSV, shows progress, the report with row errors, and the searchable product list', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Prices are formatted in the browser's locale: pin it, so `$19.90` is what the page says.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const signup = await context.request.post(`${web.url}/api/auth/signup`, {
     data: { email: `catalog-${Date.now()}@shop.example`, password: 'correct horse battery staple', name: 'Cat Owner', companyName: 'Cat Shop' },
   });
@@ -84,7 +85,8 @@ it('uploads a CSV, shows progress, the report with row errors, and the searchabl
   await page.getByLabel('Search products').fill('t-shirt');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect.poll(() => products.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku')))).toEqual(['TEE-2', 'TEE-1']);
-  expect(await products.first().innerText()).toContain('19.9 USD');
+  // The stored decimal 19.9 is shown with the currency's minor units, never as a float.
+  expect(await products.first().innerText()).toContain('$19.90');
 
   // A reload shows the last import's report again.
   await page.reload();

@@ -6,7 +6,7 @@ import { FakeTwilioControl } from '../../fakes/twilio/control-client.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai/server.js';
 import { startFakeTwilio, type FakeTwilio } from '../../fakes/twilio/server.js';
 import { formatKey } from '../../lib/crypto/index.js';
-import { freePort } from '../../lib/devstack/ports.js';
+import { freePort } from '../../scripts/devstack/ports.js';
 import { eventually, MASTER_SID, MASTER_TOKEN, subaccountOf, uniquePhone } from '../onboarding/harness.js';
 import { launchBrowser, screenshot } from '../support/browser.js';
 import { startWebStack, type WebStack } from '../support/web-stack.js';
@@ -67,7 +67,8 @@ afterAll(async () => {
 });
 
 it('shows a customer question and the AI reply live, the reply’s sources, takeover and a manual reply', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Prices are formatted in the browser's locale: pin it, so `$19.90` is what the page says.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
   const { tenantId, csrf } = await signUpMerchant(context);
   const request = context.request;
@@ -140,7 +141,7 @@ it('shows a customer question and the AI reply live, the reply’s sources, take
   expect(await thread.first().getAttribute('data-direction')).toBe('inbound');
   expect(await thread.nth(1).getAttribute('data-source')).toBe('ai');
   const source = thread.nth(1).getByTestId('reply-source').and(page.locator('[data-sku="TS-001"]'));
-  expect(await source.innerText()).toMatch(/Blue Cotton T-Shirt\s+SKU TS-001\s+19\.90 USD/);
+  expect(await source.innerText()).toMatch(/Blue Cotton T-Shirt\s+SKU TS-001\s+\$19\.90/);
   const meta = await thread.nth(1).getByTestId('reply-meta').innerText();
   expect(meta).toContain('gpt-4o-mini');
   expect(meta).toMatch(/Answered in \d+ ms/);
@@ -213,8 +214,62 @@ it('shows a customer question and the AI reply live, the reply’s sources, take
   expect(await page.getByText('That’s everything').isVisible()).toBe(true);
   expect(await rows.last().innerText()).toContain('Older question number 40');
 
+  // The same conversation, now long, in a laptop-sized window: the page itself does not scroll. The thread
+  // scrolls inside its panel and opens at the newest message; the takeover panel and the reply box stay in view.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${stack.webUrl}/app/conversations/${encodeURIComponent(conversationId)}`);
+  await expect.poll(() => thread.count(), { timeout: 15_000 }).toBe(44);
+  await page.getByRole('button', { name: 'Take over' }).click();
+  await page.getByTestId('manual-reply').waitFor();
+  await expect.poll(() => threadLayout(), { timeout: 5_000 }).toMatchObject({ atBottom: true, newestInView: true });
+  const layout = await threadLayout();
+  expect(layout.pageHeight).toBeLessThanOrEqual(layout.windowHeight);
+  expect(layout.threadScrollHeight).toBeGreaterThan(layout.threadHeight);
+  expect(layout.takeoverBottom).toBeLessThanOrEqual(layout.windowHeight);
+  expect(layout.replyBottom).toBeLessThanOrEqual(layout.windowHeight);
+  // The panel really scrolls: up to the oldest message and back.
+  await page.getByTestId('thread').evaluate((element) => element.scrollTo({ top: 0 }));
+  await expect.poll(async () => (await threadLayout()).threadScrollTop).toBe(0);
+  expect(await thread.first().innerText()).toContain('Older question number 40');
+  await page.getByTestId('thread').evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+  await expect.poll(async () => (await threadLayout()).atBottom).toBe(true);
+  await screenshot(page, 'conversations-6-long-thread-1280x800');
+
   await context.close();
+
+  /** Sizes on the thread page, measured in the browser (a string keeps DOM types out of this file). */
+  function threadLayout(): Promise<ThreadLayout> {
+    return page.evaluate<ThreadLayout>(`(() => {
+      const thread = document.querySelector('[data-testid="thread"]');
+      const box = thread.getBoundingClientRect();
+      const newest = [...thread.querySelectorAll('[data-testid="thread-message"]')].at(-1).getBoundingClientRect();
+      const bottomOf = (testId) => document.querySelector('[data-testid="' + testId + '"]')?.getBoundingClientRect().bottom ?? Infinity;
+      return {
+        pageHeight: document.documentElement.scrollHeight,
+        windowHeight: window.innerHeight,
+        threadHeight: thread.clientHeight,
+        threadScrollHeight: thread.scrollHeight,
+        threadScrollTop: thread.scrollTop,
+        atBottom: thread.scrollHeight - thread.scrollTop - thread.clientHeight < 2,
+        newestInView: newest.top >= box.top && newest.bottom <= box.bottom + 1,
+        takeoverBottom: bottomOf('takeover'),
+        replyBottom: bottomOf('manual-reply'),
+      };
+    })()`);
+  }
 });
+
+interface ThreadLayout {
+  pageHeight: number;
+  windowHeight: number;
+  threadHeight: number;
+  threadScrollHeight: number;
+  threadScrollTop: number;
+  atBottom: boolean;
+  newestInView: boolean;
+  takeoverBottom: number;
+  replyBottom: number;
+}
 
 async function signUpMerchant(context: BrowserContext): Promise<{ tenantId: string; csrf: string }> {
   const signup = await context.request.post(`${stack.webUrl}/api/auth/signup`, {

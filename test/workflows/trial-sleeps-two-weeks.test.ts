@@ -4,7 +4,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountActivities } from '../../activities/accounts.js';
 import type { EmailActivities, SendEmailInput } from '../../activities/email.js';
-import { subscriptionStarted, trialStateQuery, trialWorkflow } from '../../workflows/trial.js';
+import { subscriptionStarted, trialStateQuery } from '../../workflows/contracts/trial.js';
+import { trialWorkflow } from '../../workflows/trial.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
 const DAY = 24 * 60 * 60 * 1000;

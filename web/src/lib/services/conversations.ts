@@ -142,27 +142,3 @@ export function displayAddress(address: string): string {
 export function customerLabel(customer: { name: string | null; address: string }): string {
   return customer.name ?? displayAddress(customer.address);
 }
-
-/**
- * `19.9` + `USD` → `19.90 USD`: prices are stored as decimals, which drop trailing zeros; they are shown
- * with the currency's usual decimals (never fewer than stored), as the AI quotes them.
- */
-export function formatPrice(source: Pick<Source, 'price' | 'currency'>): string {
-  if (source.price === null) return 'no price';
-  const amount = /^-?\d+(\.\d+)?$/.test(source.price) ? padDecimals(source.price, currencyDecimals(source.currency)) : source.price;
-  return source.currency ? `${amount} ${source.currency}` : amount;
-}
-
-function padDecimals(amount: string, decimals: number): string {
-  const [whole, fraction = ''] = amount.split('.');
-  const digits = fraction.padEnd(decimals, '0');
-  return digits === '' ? whole! : `${whole}.${digits}`;
-}
-
-function currencyDecimals(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().minimumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}

@@ -69,7 +69,11 @@ export function sendTestMessage(to: string): Promise<TestMessageResult> {
   return sendJson('/api/whatsapp/test-message', testMessageSchema, { to });
 }
 
-/** What each step means to the merchant, in the order the workflow runs them. */
+/**
+ * What each step means to the merchant, in the order the workflow runs them. Titles and hints keyed by
+ * step id, not a status: they stay with the WhatsApp contract. How a step's state (running, failed…)
+ * reads is in `utilities/status-look.ts` with every other status.
+ */
 export const STEP_TEXT: Record<StepId, { title: string; hint: string }> = {
   subaccount: { title: 'Create your Twilio account space', hint: 'A Twilio subaccount that holds only your number and messages.' },
   apiKey: { title: 'Create and lock away an API key', hint: 'Stored encrypted; nobody, including you, sees it again.' },

@@ -6,6 +6,7 @@ import {
   type StatusResponse,
 } from '#lib/services/status.ts';
 import { ApiError } from '#lib/services/api.ts';
+import { VisiblePoller } from './visible-poller.ts';
 
 /** Where an on-demand health check is: nothing asked, being started, or started and awaited. */
 export type HealthCheckProgress =
@@ -34,16 +35,16 @@ export class SystemStatus {
 
   readonly #fetchStatus: () => Promise<StatusResponse>;
   readonly #startHealthCheck: () => Promise<HealthCheckStarted>;
-  readonly #pollIntervalMs: number;
   readonly #pollTimeoutMs: number;
-  #stopped = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-reads the status while a requested run is in flight; idle otherwise. */
+  readonly #poller: VisiblePoller;
+  #deadline = 0;
 
   constructor(options: SystemStatusOptions = {}) {
     this.#fetchStatus = options.fetchStatus ?? (() => fetchStatusFromApi());
     this.#startHealthCheck = options.startHealthCheck ?? (() => startHealthCheckOnApi());
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? 120_000;
+    this.#poller = new VisiblePoller(() => this.#followRun(), options.pollIntervalMs ?? 1_000);
   }
 
   get busy(): boolean {
@@ -67,53 +68,51 @@ export class SystemStatus {
     if (this.busy) return;
     this.progress = { phase: 'starting' };
     this.error = null;
-
-    let run: HealthCheckStarted;
     try {
-      run = await this.#startHealthCheck();
+      const run = await this.#startHealthCheck();
+      this.progress = { phase: 'waiting', run };
+      this.#deadline = Date.now() + this.#pollTimeoutMs;
+      this.#poller.start();
     } catch (error) {
       this.error = describe(error);
-      this.progress = { phase: 'idle' };
-      return;
-    }
-
-    this.progress = { phase: 'waiting', run };
-    const deadline = Date.now() + this.#pollTimeoutMs;
-
-    while (!this.#stopped && Date.now() < deadline) {
-      await this.#sleep(this.#pollIntervalMs);
-      if (this.#stopped) return;
-      try {
-        const status = await this.#fetchStatus();
-        this.status = status;
-        this.error = null;
-        if (isRunFinished(status, run.runId)) {
-          this.progress = { phase: 'idle' };
-          return;
-        }
-      } catch (error) {
-        // Keep waiting: one failed read (an API restart, say) does not end the run.
-        this.error = describe(error);
-      }
-    }
-
-    if (!this.#stopped) {
-      const seconds = Math.round(this.#pollTimeoutMs / 1000);
-      this.error = `The health check has not finished after ${seconds} seconds. Follow it in the Temporal UI.`;
       this.progress = { phase: 'idle' };
     }
   }
 
   /** Stops any polling; call when the page goes away. */
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#poller.dispose();
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#timer = setTimeout(resolve, ms);
-    });
+  /** One poll while a run is awaited: done when the API reports that run finished, or the wait timed out. */
+  async #followRun(): Promise<void> {
+    if (this.progress.phase !== 'waiting') {
+      this.#poller.stop();
+      return;
+    }
+    const { runId } = this.progress.run;
+    try {
+      const status = await this.#fetchStatus();
+      this.status = status;
+      this.error = null;
+      if (isRunFinished(status, runId)) {
+        this.#finish(null);
+        return;
+      }
+    } catch (error) {
+      // Keep waiting: one failed read (an API restart, say) does not end the run.
+      this.error = describe(error);
+    }
+    if (Date.now() >= this.#deadline) {
+      const seconds = Math.round(this.#pollTimeoutMs / 1000);
+      this.#finish(`The health check has not finished after ${seconds} seconds. Follow it in the Temporal UI.`);
+    }
+  }
+
+  #finish(error: string | null): void {
+    this.#poller.stop();
+    if (error) this.error = error;
+    this.progress = { phase: 'idle' };
   }
 }
 

@@ -1,9 +1,11 @@
-// What the API and the conversation workflow agree on: signals, query and inputs. Kept apart from the
-// workflow code so the API imports definitions without importing workflow logic. Safe for the workflow
-// bundle: type imports and `define*` only.
+// The conversation workflow's contract: what the API, the workflow and the tests agree on. Pure (type
+// imports and `define*` only), so the API imports it without importing workflow logic.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Channel } from './addresses.js';
-import type { OptOutIntent } from './opt-out.js';
+import type { Channel } from '../../lib/conversations/addresses.js';
+import type { OptOutIntent } from '../../lib/conversations/opt-out.js';
+
+export const conversationWorkflowType = 'conversationWorkflow';
+export type ConversationWorkflow = (input: ConversationInput) => Promise<void>;
 
 export interface InboundSignal {
   /** Twilio MessageSid: signals are not deduplicated by the server, the workflow's seen-set is keyed by it. */
@@ -63,18 +65,3 @@ export const takeOver = defineSignal<[TakeoverSignal]>('takeOver');
 export const resumeAi = defineSignal('resumeAi');
 export const manualReply = defineSignal<[ManualReplySignal]>('manualReply');
 export const conversationState = defineQuery<ConversationState>('state');
-
-export interface ReplyInput {
-  tenantId: string;
-  conversationId: string;
-  /** The inbound messages this reply answers (a burst); the last one keys the reply. */
-  inboundSids: string[];
-  /** Decided by the conversation workflow on its own clock (time-skipping tests move it). */
-  withinWindow: boolean;
-}
-
-export interface ReplyResult {
-  messageId: string;
-  outcome: 'sent' | 'already_sent' | 'not_sent';
-  reason: string | null;
-}

@@ -8,6 +8,7 @@ import {
   type ImportDetail,
   type ProductPage,
 } from '#lib/services/catalog.ts';
+import { VisiblePoller } from './visible-poller.ts';
 
 /** State of the catalog page: the last import (followed while it runs) and the product list. */
 export class CatalogPage {
@@ -17,12 +18,11 @@ export class CatalogPage {
   uploading = $state(false);
   error = $state<string | null>(null);
 
-  readonly #pollIntervalMs: number;
-  #stopped = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Re-reads a running import; started when one is seen running, stopped when it finishes. */
+  readonly #poller: VisiblePoller;
 
   constructor(options: { pollIntervalMs?: number } = {}) {
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#poller = new VisiblePoller(() => this.#followImport(), options.pollIntervalMs ?? 1_000);
   }
 
   get busy(): boolean {
@@ -35,7 +35,7 @@ export class CatalogPage {
       this.report = report;
       this.products = products;
     });
-    if (this.report && !isFinished(this.report)) void this.#follow(this.report.id);
+    if (this.report && !isFinished(this.report)) this.#poller.start();
   }
 
   async upload(file: File): Promise<void> {
@@ -47,7 +47,7 @@ export class CatalogPage {
       const report = await uploadCatalog(file, crypto.randomUUID());
       this.report = report;
       if (isFinished(report)) await this.showPage(1);
-      else void this.#follow(report.id);
+      else this.#poller.start();
     } catch (error) {
       this.error = describe(error);
     } finally {
@@ -62,27 +62,27 @@ export class CatalogPage {
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#poller.dispose();
   }
 
-  /** Re-reads a running import until it finishes; the workflow moves its counters batch by batch. */
-  async #follow(id: string): Promise<void> {
-    while (!this.#stopped) {
-      await new Promise((resolve) => (this.#timer = setTimeout(resolve, this.#pollIntervalMs)));
-      if (this.#stopped) return;
-      try {
-        const report = await fetchImport(id);
-        this.report = report;
-        this.error = null;
-        if (isFinished(report)) {
-          await this.showPage(1);
-          return;
-        }
-      } catch (error) {
-        // Keep following: one failed read (an API restart) does not end the import.
-        this.error = describe(error);
+  /** One poll of the running import; the workflow moves its counters batch by batch. */
+  async #followImport(): Promise<void> {
+    const running = this.report;
+    if (!running || isFinished(running)) {
+      this.#poller.stop();
+      return;
+    }
+    try {
+      const report = await fetchImport(running.id);
+      this.report = report;
+      this.error = null;
+      if (isFinished(report)) {
+        this.#poller.stop();
+        await this.showPage(1);
       }
+    } catch (error) {
+      // Keep following: one failed read (an API restart) does not end the import.
+      this.error = describe(error);
     }
   }
 

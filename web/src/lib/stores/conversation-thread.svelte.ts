@@ -1,12 +1,12 @@
-import { VisiblePoller } from '#lib/components/conversations/visible-poller.ts';
 import { ApiError } from '#lib/services/api.ts';
 import { fetchThread, sendManualReply, setTakeover, type Thread, type ThreadMessage } from '#lib/services/conversations.ts';
+import { VisiblePoller } from './visible-poller.ts';
 
 /**
  * State of one conversation: its thread (re-read every couple of seconds while the tab is visible, so
  * the AI's replies and delivery statuses appear as they happen), takeover / hand back, and manual replies.
  */
-export class ThreadPage {
+export class ConversationThread {
   thread = $state<Thread | null>(null);
   error = $state<string | null>(null);
   notFound = $state(false);
@@ -28,7 +28,7 @@ export class ThreadPage {
   }
 
   stop(): void {
-    this.#poller.stop();
+    this.#poller.dispose();
   }
 
   async load(): Promise<void> {

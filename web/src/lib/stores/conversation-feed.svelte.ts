@@ -1,7 +1,7 @@
-import { VisiblePoller } from '#lib/components/conversations/visible-poller.ts';
 import { ApiError } from '#lib/services/api.ts';
 import { fetchFeed, matchesFilters, mergeMessages, NO_FILTERS, type FeedFilters, type Message } from '#lib/services/conversations.ts';
 import { fetchConnection } from '#lib/services/whatsapp.ts';
+import { VisiblePoller } from './visible-poller.ts';
 
 const PAGE_SIZE = 30;
 /** The largest page the API serves: a poll that finds more than this reloads the first page instead. */
@@ -17,7 +17,7 @@ const POLL_OVERLAP_MS = 2_000;
  * State of the activity feed: the newest messages, older pages on request, and live updates by polling
  * `since` the last answer. Filters apply to what is shown; a new filter starts from the first page.
  */
-export class FeedPage {
+export class ConversationFeed {
   messages = $state<Message[] | null>(null);
   nextCursor = $state<string | null>(null);
   /** What the form holds; `applied` is what the list shows. */
@@ -50,7 +50,7 @@ export class FeedPage {
   }
 
   stop(): void {
-    this.#poller.stop();
+    this.#poller.dispose();
   }
 
   async load(): Promise<void> {

@@ -8,12 +8,13 @@ import {
   type ConnectionAction,
   type TestMessageResult,
 } from '#lib/services/whatsapp.ts';
+import { VisiblePoller } from './visible-poller.ts';
 
 /**
  * State of the WhatsApp page: the connection and its onboarding run, re-read every couple of seconds while
  * the run is active (the workflow's query is the live step list), and the actions the merchant can take.
  */
-export class WhatsAppWizard {
+export class WhatsAppConnection {
   connection = $state<Connection | null>(null);
   error = $state<string | null>(null);
   /** The action being sent right now, to disable buttons and show a spinner on the right one. */
@@ -21,13 +22,13 @@ export class WhatsAppWizard {
   testResult = $state<TestMessageResult | null>(null);
   testError = $state<string | null>(null);
 
-  readonly #pollIntervalMs: number;
+  /** Runs only while an onboarding (or disconnect) run is active: after each read, `load` says which. */
+  readonly #poller: VisiblePoller;
   #stopped = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #popupTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: { pollIntervalMs?: number } = {}) {
-    this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.#poller = new VisiblePoller(() => this.load(), options.pollIntervalMs ?? 2_000);
   }
 
   async load(): Promise<void> {
@@ -37,7 +38,9 @@ export class WhatsAppWizard {
     } catch (error) {
       this.error = describe(error);
     }
-    this.#schedule();
+    // A failed read keeps the last answer, so a running connection keeps being followed.
+    if (isActive(this.connection)) this.#poller.start();
+    else this.#poller.stop();
   }
 
   async act(action: ConnectionAction): Promise<void> {
@@ -77,6 +80,8 @@ export class WhatsAppWizard {
   openSignup(url: string): boolean {
     const popup = window.open(url, 'wara-whatsapp-signup', 'popup=yes,width=640,height=760');
     if (!popup) return false;
+    // Its own small timer, not the poller: it reads a window property, never the API, and must keep
+    // watching while this tab is hidden behind the popup (VisiblePoller pauses in a hidden tab).
     clearInterval(this.#popupTimer);
     this.#popupTimer = setInterval(() => {
       if (!popup.closed) return;
@@ -88,14 +93,8 @@ export class WhatsAppWizard {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#poller.dispose();
     clearInterval(this.#popupTimer);
-  }
-
-  #schedule(): void {
-    clearTimeout(this.#timer);
-    if (this.#stopped || !isActive(this.connection)) return;
-    this.#timer = setTimeout(() => void this.load(), this.#pollIntervalMs);
   }
 }
 

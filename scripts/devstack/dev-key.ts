@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatKey, KEY_BYTES, parseKeyring } from './keyring.js';
+import { formatKey, KEY_BYTES, parseKeyring } from '../../lib/crypto/keyring.js';
 
 export function loadOrCreateDevKeyring(file: string): string {
   if (existsSync(file)) {

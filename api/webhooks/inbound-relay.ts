@@ -3,11 +3,11 @@
 // workflow and deletes the hand-off row. So Twilio's answer never waits on Temporal, a Temporal outage
 // delays replies instead of losing messages, and a crash between commit and signal is repaired by the
 // sweeper, which re-sends hand-offs left behind. Repeats are harmless: the workflow's seen-set drops them.
-import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { OptOutIntent } from './opt-out.js';
-import { conversationWorkflowId, signalConversation, type ConversationRow, type ConversationWorkflowOptions } from './workflow-client.js';
-import { inboundMessage } from './workflow-contract.js';
+import type { ConversationRow } from '../../lib/conversations/inbound-store.js';
+import type { OptOutIntent } from '../../lib/conversations/opt-out.js';
+import { inboundMessage } from '../../workflows/contracts/conversation.js';
+import type { ConversationWorkflows } from '../workflows/conversations.js';
 
 export interface HandOff {
   messageSid: string;
@@ -17,8 +17,7 @@ export interface HandOff {
 
 export interface InboundRelayOptions {
   pool: pg.Pool;
-  temporal: Client;
-  workflow: ConversationWorkflowOptions;
+  conversations: ConversationWorkflows;
   log: { warn(obj: object, msg: string): void };
   /** Signals in flight at once: enough to hide Temporal's latency, few enough not to swamp it. */
   concurrency?: number;
@@ -32,7 +31,7 @@ export interface InboundRelayOptions {
 const SWEEP_BATCH = 500;
 
 export function createInboundRelay(options: InboundRelayOptions) {
-  const { pool, temporal, workflow, log } = options;
+  const { pool, conversations, log } = options;
   const concurrency = options.concurrency ?? 32;
   const maxQueued = options.maxQueued ?? 10_000;
   const sweepAfterMs = options.sweepAfterMs ?? 10_000;
@@ -59,7 +58,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
 
   function pump(): void {
     while (active < concurrency) {
-      const index = queue.findIndex((h) => !busy.has(conversationWorkflowId(h.conversation)));
+      const index = queue.findIndex((h) => !busy.has(conversations.workflowId(h.conversation)));
       if (index < 0) break;
       const [item] = queue.splice(index, 1);
       void deliver(item!);
@@ -68,11 +67,11 @@ export function createInboundRelay(options: InboundRelayOptions) {
   }
 
   async function deliver(item: HandOff): Promise<void> {
-    const key = conversationWorkflowId(item.conversation);
+    const key = conversations.workflowId(item.conversation);
     active += 1;
     busy.add(key);
     try {
-      await signalConversation(temporal, workflow, item.conversation, inboundMessage, [{ messageSid: item.messageSid, optOut: item.optOut }]);
+      await conversations.signal(item.conversation, inboundMessage, [{ messageSid: item.messageSid, optOut: item.optOut }]);
       done.push(item.messageSid);
       flushing ??= flush();
     } catch (err) {
