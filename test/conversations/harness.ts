@@ -12,6 +12,7 @@ import type { PrismaClient } from '../../lib/db/client.js';
 import { createTwilioClient } from '../../lib/twilio/client.js';
 import { signUp, startTestApi, type TestApi, type TestSession } from '../support/api.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
+import { eventually as pollUntil } from '../support/eventually.js';
 
 export const MASTER_SID = 'AC' + 'c0ffee00'.repeat(4);
 export const MASTER_TOKEN = 'conversations-test-master-token';
@@ -25,6 +26,20 @@ export interface Shop {
   messagingServiceSid: string;
   /** E.164 of the merchant's WhatsApp sender. */
   phone: string;
+}
+
+/** The form Twilio posts for a customer's WhatsApp message to `shop` (unsigned; sign it over the URL). */
+export function inboundParams(shop: Shop, customer: string, body: string, extra: Record<string, string> = {}): Record<string, string> & { MessageSid: string } {
+  return {
+    MessageSid: `SM${randomBytes(16).toString('hex')}`,
+    AccountSid: shop.subaccountSid,
+    MessagingServiceSid: shop.messagingServiceSid,
+    From: `whatsapp:${customer}`,
+    To: `whatsapp:${shop.phone}`,
+    Body: body,
+    NumMedia: '0',
+    ...extra,
+  };
 }
 
 export interface ConversationHarness {
@@ -135,18 +150,11 @@ export async function sentTo(control: FakeTwilioControl, customer: string): Prom
   return messages;
 }
 
-/** Polls until `probe` returns a truthy value. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { sleep } from '../support/eventually.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls until `probe` returns a truthy value; replies on the local stand-ins come within seconds. */
+export const eventually = <T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> =>
+  pollUntil(probe, what, timeoutMs);
 
 /** Numbers are unique across runs: the test database and the shared dev server outlive a run. */
 export function uniquePhone(): string {

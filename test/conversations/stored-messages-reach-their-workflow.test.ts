@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +5,7 @@ import { buildApi } from '../../api/app.js';
 import { createInboundRelay } from '../../api/webhooks/inbound-relay.js';
 import { conversationWorkflows } from '../../api/workflows/conversations.js';
 import { sqlPool } from '../../lib/db/sql.js';
-import { eventually, sentTo, sleep, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
+import { eventually, inboundParams, sentTo, sleep, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
 
 // The webhook answers Twilio once the message is committed; Temporal is told afterwards by the relay.
 // These tests take Temporal away from the webhook and check that nothing is lost and nothing is doubled.
@@ -21,15 +20,7 @@ afterAll(async () => h?.close());
 const quietLog = { warn: () => undefined };
 
 function signedInbound(customer: string, body: string) {
-  const params = {
-    MessageSid: `SM${randomBytes(16).toString('hex')}`,
-    AccountSid: shop.subaccountSid,
-    MessagingServiceSid: shop.messagingServiceSid,
-    From: `whatsapp:${customer}`,
-    To: `whatsapp:${shop.phone}`,
-    Body: body,
-    NumMedia: '0',
-  };
+  const params = inboundParams(shop, customer, body);
   return {
     params,
     headers: {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
+import { inboundParams as inboundParamsFor, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
 
 // No worker: this file is about the door, not what happens after it.
 let h: ConversationHarness;
@@ -17,18 +17,7 @@ afterAll(async () => {
 
 const connectShopOnce = () => h.connectShop('signature');
 
-function inboundParams(customer: string, body: string): Record<string, string> {
-  return {
-    MessageSid: `SM${randomBytes(16).toString('hex')}`,
-    AccountSid: shop.subaccountSid,
-    MessagingServiceSid: shop.messagingServiceSid,
-    From: `whatsapp:${customer}`,
-    To: `whatsapp:${shop.phone}`,
-    Body: body,
-    NumMedia: '0',
-    ProfileName: 'Casey',
-  };
-}
+const inboundParams = (customer: string, body: string) => inboundParamsFor(shop, customer, body, { ProfileName: 'Casey' });
 
 async function post(params: Record<string, string>, signature: string, path = '/webhooks/twilio/whatsapp') {
   return h.api.app.inject({

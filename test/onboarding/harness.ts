@@ -116,19 +116,7 @@ export function historyText(history: unknown): string {
   return parts.join('\n');
 }
 
-/**
- * Polls until `probe` returns a value (real time: for waiting on activities that run in real time). The
- * bound is generous because CI runs two test files at once on two cores, beside browsers and servers.
- */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../support/eventually.js';
 
 /** A number no earlier run used: the test database outlives runs and numbers are unique across tenants. */
 export function uniquePhone(): string {
