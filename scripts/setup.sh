@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup: installs what WARA needs into git-ignored folders and reuses what is there.
 #   Node 24 (when the machine's node is older than 22), npm packages, the Temporal CLI (dev server + UI),
-#   Temporal's Java time-skipping test server, the Prisma client, and (with --browser) Debian's Chromium.
+#   Temporal's Java time-skipping test server, stripe-mock, the Prisma client, and (with --browser) Debian's Chromium.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -92,6 +92,8 @@ export PATH="$NODE_DIR:$PATH"
 step "npm packages" install_packages
 step "temporal cli" install_temporal_cli
 step "time-skipping test server" install_test_server
+# Stripe's own request validator, for the stand-in's contract test (fakes/stripe/contract.test.ts).
+step "stripe-mock" bash scripts/install-stripe-mock.sh
 step "prisma client" generate_prisma
 [ "$WITH_BROWSER" = 1 ] && step "chromium" install_chromium
 echo "setup done in $((SECONDS - total))s"
