@@ -39,19 +39,21 @@ afterAll(async () => {
   await openai?.close();
 });
 
-async function runCheckAndWait(): Promise<{ runId: string; body: StatusBody }> {
+/**
+ * Starts a manual check and waits for its workflow's RESULT (not for its row: the row is marked finished
+ * before the workflow records its alert and completes, so reading the row first raced the run's end),
+ * then reads the status the dashboard shows.
+ */
+async function runCheckAndWait(): Promise<{ runId: string; workflowId: string; body: StatusBody }> {
   const started = await api.app.inject({ method: 'POST', url: '/api/status/health-check', headers: authHeaders(admin) });
   expect(started.statusCode).toBe(202);
-  const { runId, temporalUiUrl } = started.json<{ runId: string; temporalUiUrl: string }>();
+  const { workflowId, runId, temporalUiUrl } = started.json<{ workflowId: string; runId: string; temporalUiUrl: string }>();
   expect(temporalUiUrl).toContain(`/${runId}/history`);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await api.app.inject({ method: 'GET', url: '/api/status', headers: { cookie: admin.cookie } });
-    const body = res.json<StatusBody>();
-    if (body.lastHealthCheck?.runId === runId && body.lastHealthCheck.finishedAt) return { runId, body };
-    if (Date.now() > deadline) throw new Error(`health check ${runId} did not finish: ${res.body}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await api.deps.temporal.workflow.getHandle(workflowId, runId).result();
+  const res = await api.app.inject({ method: 'GET', url: '/api/status', headers: { cookie: admin.cookie } });
+  const body = res.json<StatusBody>();
+  expect(body.lastHealthCheck?.runId).toBe(runId);
+  return { runId, workflowId, body };
 }
 
 interface StatusBody {
@@ -86,8 +88,6 @@ describe('health check end to end', () => {
     expect(body.lastHealthCheck?.status).toBe('failed');
     expect(body.lastHealthCheck?.components.find((c) => c.name === 'openai')?.status).toBe('down');
     const row = await api.prisma.healthCheckRun.findUniqueOrThrow({ where: { runId } });
-    // The run is recorded before the alert goes out; wait for the workflow itself to finish.
-    await api.deps.temporal.workflow.getHandle(row.workflowId, runId).result();
     const alert = await api.prisma.alert.findUniqueOrThrow({ where: { dedupeKey: `health-check:${row.workflowId}` } });
     expect(alert.title).toBe('Health check failed: openai down');
     expect(alert.deliveredAt).not.toBeNull();

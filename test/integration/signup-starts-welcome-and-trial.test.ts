@@ -57,7 +57,9 @@ describe('after sign-up', () => {
     const now = await trial.describe();
     expect(now.runId).toBe(firstRun);
     expect(now.status.name).toBe('RUNNING');
-    const welcome = await api.deps.temporal.workflow.getHandle(workflowIds.welcomeEmail(session.userId)).describe();
-    expect(welcome.status.name).toBe('COMPLETED');
+    // The email row is written before the workflow completes: wait for the run's result, not the row.
+    const welcomeRun = api.deps.temporal.workflow.getHandle(workflowIds.welcomeEmail(session.userId));
+    expect(await welcomeRun.result()).toBe('captured');
+    expect((await welcomeRun.describe()).status.name).toBe('COMPLETED');
   });
 });
