@@ -4,6 +4,7 @@
 import { writeAudit } from '../lib/audit.js';
 import { fallbackAnswer } from '../lib/ai/answer-check.js';
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from '../lib/conversations/opt-out.js';
+import { recordGatedTurn, recordNoReply } from '../lib/conversations/no-reply.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
 import { findReplyIntent, insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { PrismaClient } from '../lib/db/client.js';
@@ -23,7 +24,7 @@ export function createConversationStoreActivities({ prisma }: ConversationStoreD
       const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
       const gate = replyGate(state.tenant);
       if (!gate.allowed) {
-        return insertReplyIntent(prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
+        return recordGatedTurn(prisma, base, input.inboundSids, gate);
       }
       return insertReplyIntent(prisma, {
         ...base,
@@ -65,6 +66,11 @@ export function createConversationStoreActivities({ prisma }: ConversationStoreD
         status: 'queued',
       });
       return { messageId: intent.messageId };
+    },
+
+    /** The turn got no AI reply (opted out, taken over): its messages say why in the dashboard. */
+    async recordNoReply(input: { tenantId: string; inboundSids: string[]; reason: 'opted_out' | 'ai_paused' }): Promise<void> {
+      await recordNoReply(prisma, input);
     },
 
     /** Twilio kept failing for this message: mark it so, unless Twilio's own callbacks already decided. */

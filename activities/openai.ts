@@ -6,6 +6,7 @@ import OpenAI, { APIError } from 'openai';
 import { checkAnswer, fallbackAnswer } from '../lib/ai/answer-check.js';
 import { buildReplyPrompt, HISTORY_LIMIT, retrievalQuery, toCatalogContext, type ChatMessage } from '../lib/ai/prompt.js';
 import { retrieveProducts, type RetrievedProduct } from '../lib/catalog/retrieve.js';
+import { recordGatedTurn } from '../lib/conversations/no-reply.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
 import { insertReplyIntent, loadReplyContext, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { PrismaClient } from '../lib/db/client.js';
@@ -64,7 +65,7 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
       const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
       const gate = replyGate(state.tenant);
       if (!gate.allowed) {
-        return insertReplyIntent(deps.prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
+        return recordGatedTurn(deps.prisma, base, input.inboundSids, gate);
       }
       const tenantName = gate.tenant.name;
 

@@ -7,6 +7,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -115,7 +116,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       return;
     }
     if (optedOut || aiPaused) {
-      lastSkipReason = optedOut ? 'opted_out' : 'ai_paused';
+      const reason = optedOut ? 'opted_out' : 'ai_paused';
+      lastSkipReason = reason;
+      // Patched: runs started before this step existed replay without it (README: changing a workflow).
+      if (patched('record-no-reply')) await store.recordNoReply({ tenantId, inboundSids: turn.map((m) => m.messageSid), reason });
       return;
     }
     const inboundSids = turn.map((m) => m.messageSid);

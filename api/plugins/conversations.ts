@@ -4,12 +4,14 @@ import { writeAudit } from '../../lib/audit.js';
 import {
   conversationSummarySchema,
   messageItemSchema,
+  NOT_A_MESSAGE,
   replyDetails,
   threadMessageSchema,
   toConversationSummary,
   toMessageItem,
   windowSchema,
 } from '../../lib/conversations/feed.js';
+import { noReplyReasons } from '../../lib/conversations/no-reply.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { temporalUiWorkflowUrl } from '../../lib/temporal/ui-links.js';
 import { manualReply, resumeAi, takeOver } from '../../workflows/contracts/conversation.js';
@@ -83,6 +85,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         ...(status ? { status } : {}),
         ...(q ? { OR: [{ body: { contains: q, mode: 'insensitive' } }, { conversation: { customerAddress: { contains: q } } }] } : {}),
         ...(since ? { updatedAt: { gt: new Date(since) } } : {}),
+        ...NOT_A_MESSAGE,
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
@@ -113,11 +116,12 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const conversation = await db.conversation.findFirst({ where: { id: request.params.id } });
     if (!conversation) throw notFound('Conversation');
     const recent = await db.message.findMany({
-      where: { conversationId: conversation.id },
+      where: { conversationId: conversation.id, ...NOT_A_MESSAGE },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: THREAD_LIMIT,
     });
     const thread = recent.reverse();
+    const noReply = noReplyReasons(thread);
     const last = thread[thread.length - 1];
     const workflowId = workflows.conversations.workflowId(conversation);
     return {
@@ -127,8 +131,9 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         takeover: { aiPaused: conversation.aiPaused, since: conversation.aiPausedAt?.toISOString() ?? null, by: conversation.aiPausedBy },
         workflow: { id: workflowId, url: uiUrl(workflowId) },
       },
-      messages: thread.map((m) => ({
+      messages: thread.map((m, i) => ({
         ...toMessageItem(m, conversation),
+        noReplyReason: noReply[i] ?? null,
         providerMessageSid: m.providerMessageSid,
         replyToMessageSid: m.replyToMessageSid,
         contentSid: m.contentSid,

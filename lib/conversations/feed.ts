@@ -24,6 +24,8 @@ export const messageItemSchema = z.object({
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   fallback: z.boolean(),
+  /** Inbound only: why no AI reply was sent (lib/conversations/no-reply.ts); null when answered or pending. */
+  noReplyReason: z.string().nullable(),
   customer: z.object({ address: z.string(), name: z.string().nullable(), channel: z.enum(['whatsapp', 'sms']) }),
 });
 
@@ -67,6 +69,7 @@ export interface MessageRow {
   errorCode: string | null;
   errorMessage: string | null;
   fallback: boolean;
+  noReplyReason: string | null;
 }
 
 export interface ConversationRowForFeed {
@@ -93,9 +96,16 @@ export function toMessageItem(m: MessageRow, c: Pick<ConversationRowForFeed, 'ch
     errorCode: m.errorCode,
     errorMessage: m.errorMessage,
     fallback: m.fallback,
+    noReplyReason: m.noReplyReason,
     customer: { address: c.customerAddress, name: c.customerName, channel: c.channel },
   };
 }
+
+/**
+ * The gate's bookkeeping row (an AI intent with no text, recorded so a retried reply finds the decision):
+ * not a message anyone wrote. The customer's message carries the reason instead, so lists leave these out.
+ */
+export const NOT_A_MESSAGE = { NOT: { source: 'ai', status: 'not_sent', body: '' } } as const;
 
 export function toConversationSummary(c: ConversationRowForFeed, lastBody: string | null, now: number): z.infer<typeof conversationSummarySchema> {
   return {

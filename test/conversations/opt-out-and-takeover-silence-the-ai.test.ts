@@ -23,6 +23,12 @@ const conversationOf = (customer: string) => h.prisma.conversation.findFirstOrTh
 const api = (method: 'GET' | 'POST', url: string, payload?: object) =>
   h.api.app.inject({ method, url, headers: method === 'GET' ? { cookie: shop.session.cookie } : authHeaders(shop.session), ...(payload ? { payload } : {}) });
 
+/** What the merchant's thread view says about the customer's message with this text (the latest one). */
+async function noReplyShownFor(conversationId: string, body: string): Promise<string | null> {
+  const thread = (await api('GET', `/api/conversations/${conversationId}`)).json<{ messages: Array<{ direction: string; body: string; noReplyReason: string | null }> }>();
+  return thread.messages.findLast((m) => m.direction === 'inbound' && m.body === body)?.noReplyReason ?? null;
+}
+
 describe('opt-out', () => {
   it('STOP gets one confirmation, then silence; START resumes', async () => {
     const customer = uniquePhone();
@@ -37,6 +43,10 @@ describe('opt-out', () => {
     expect(await sentTo(h.control, customer)).toHaveLength(1);
     const conversation = await conversationOf(customer);
     expect((await api('POST', `/api/conversations/${conversation.id}/reply`, { body: 'Hello?' })).statusCode).toBe(409);
+    // The unanswered question says why, in the thread and in the feed.
+    await eventually(async () => (await noReplyShownFor(conversation.id, 'How much is the blue cotton t-shirt?')) === 'opted_out', 'the opted-out marker');
+    const feed = (await api('GET', '/api/messages?direction=inbound&q=blue%20cotton')).json<{ items: Array<{ conversationId: string; noReplyReason: string | null }> }>();
+    expect(feed.items.find((m) => m.conversationId === conversation.id)?.noReplyReason).toBe('opted_out');
 
     await say(customer, 'START');
     await sentCount(customer, 2);
@@ -60,6 +70,7 @@ describe('human takeover', () => {
     await say(customer, 'Can I get a discount on it?');
     await sleep(SILENCE_MS);
     expect(await sentTo(h.control, customer)).toHaveLength(1);
+    await eventually(async () => (await noReplyShownFor(conversation.id, 'Can I get a discount on it?')) === 'ai_paused', 'the taken-over marker');
 
     const manual = await api('POST', `/api/conversations/${conversation.id}/reply`, { body: 'Hi, Ada here: 10% off today.' });
     expect(manual.statusCode).toBe(202);
@@ -89,6 +100,10 @@ describe('reply gate', () => {
     expect(row).toMatchObject({ status: 'not_sent', errorCode: 'trial_expired', source: 'ai' });
     await sleep(500);
     expect(await sentTo(h.control, customer)).toHaveLength(0);
+    // The merchant sees the customer's message marked, not an empty "AI" bubble for the bookkeeping row.
+    const thread = (await h.api.app.inject({ method: 'GET', url: `/api/conversations/${row.conversationId}`, headers: { cookie: expired.session.cookie } }))
+      .json<{ messages: Array<{ direction: string; source: string; noReplyReason: string | null }> }>();
+    expect(thread.messages.map((m) => [m.direction, m.source, m.noReplyReason])).toEqual([['inbound', 'customer', 'trial_expired']]);
   });
 });
 

@@ -24,6 +24,8 @@ export const messageSchema = z.object({
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   fallback: z.boolean(),
+  /** Inbound only: why no AI reply went out (opted out, taken over, trial ended…); null when answered or pending. */
+  noReplyReason: z.string().nullable(),
   customer: z.object({ address: z.string(), name: z.string().nullable(), channel: z.string() }),
 });
 

@@ -108,6 +108,20 @@ export function sourceLabel(source: string): string {
   return lookUp(SOURCE_LABELS, source) ?? source;
 }
 
+// Why a customer's message got no AI reply (the API's `noReplyReason`): said next to the message.
+const NO_REPLY_LOOKS: Record<string, StatusLook> = {
+  opted_out: { tone: 'warn', label: 'Not answered: the customer opted out (STOP)' },
+  ai_paused: { tone: 'neutral', label: 'Not answered by the AI: you took this conversation over' },
+  trial_expired: { tone: 'bad', label: 'Not answered: your free trial has ended — choose a plan to resume' },
+  tenant_inactive: { tone: 'bad', label: 'Not answered: your account is not active' },
+  tenant_missing: { tone: 'bad', label: 'Not answered: the account no longer exists' },
+  answered_with_next: { tone: 'neutral', label: 'Answered together with the next message' },
+};
+
+export function noReplyLook(reason: string): StatusLook {
+  return lookUp(NO_REPLY_LOOKS, reason) ?? { tone: 'warn', label: `Not answered: ${reason.replaceAll('_', ' ')}` };
+}
+
 /** Who answers a conversation: the AI, the merchant who took over, or nobody (the customer opted out). */
 export function takeoverLook(conversation: { aiPaused: boolean; optedOut: boolean }): StatusLook & { status: string } {
   if (conversation.aiPaused) return { tone: 'warn', label: 'You are answering', status: 'taken_over' };

@@ -1,0 +1,76 @@
+// Why an inbound message got no AI reply, recorded on the message itself so the dashboard can show it
+// beside the message ("Not answered: you took this conversation over"), instead of a silence the merchant
+// has to guess at. Written by the conversation workflow (opt-out, takeover) and by the reply's gate.
+import type { PrismaClient } from '../db/client.js';
+import { sqlPool } from '../db/sql.js';
+import type { GateReason } from './reply-gate.js';
+import { insertReplyIntent, type NewReplyIntent, type ReplyIntent } from './reply-store.js';
+
+/** Every reason a customer's message can go unanswered; the dashboard words them (status-look.ts). */
+export type NoReplyReason =
+  | 'opted_out'
+  | 'ai_paused'
+  | GateReason
+  /** Derived, not stored: a burst is answered once, after its last message. */
+  | 'answered_with_next';
+
+/** Marks the turn's inbound messages; repeating it (a retried activity) writes the same value. */
+export async function recordNoReply(
+  prisma: PrismaClient,
+  input: { tenantId: string; inboundSids: readonly string[]; reason: Exclude<NoReplyReason, 'answered_with_next'> },
+): Promise<void> {
+  if (input.inboundSids.length === 0) return;
+  await sqlPool(prisma).query({
+    name: 'no-reply.record',
+    text: `UPDATE messages SET no_reply_reason = $3, updated_at = now() AT TIME ZONE 'UTC'
+           WHERE tenant_id = $1 AND provider_message_sid = ANY($2) AND direction = 'inbound'`,
+    values: [input.tenantId, [...input.inboundSids], input.reason],
+  });
+}
+
+interface ThreadEntry {
+  direction: 'inbound' | 'outbound';
+  providerMessageSid: string | null;
+  replyToMessageSid: string | null;
+  noReplyReason: string | null;
+}
+
+/**
+ * Each message's no-reply reason as the thread shows it: the stored one, or `answered_with_next` for an
+ * inbound message with no reply of its own that a later message of the same burst (before any outbound)
+ * was answered or marked for. Oldest first in, same order out; outbound messages get null.
+ */
+export function noReplyReasons(thread: readonly ThreadEntry[]): Array<string | null> {
+  const answered = new Set(thread.flatMap((m) => (m.replyToMessageSid ? [m.replyToMessageSid] : [])));
+  const out: Array<string | null> = new Array(thread.length).fill(null);
+  // Walk backwards: `settled` says whether a later inbound of the current burst got a reply or a reason.
+  // Any outbound message ends a burst (what came before it was a turn of its own).
+  let settled = false;
+  for (let i = thread.length - 1; i >= 0; i--) {
+    const m = thread[i]!;
+    if (m.direction === 'outbound') {
+      settled = false;
+      continue;
+    }
+    const own = m.providerMessageSid !== null && answered.has(m.providerMessageSid);
+    if (m.noReplyReason) out[i] = m.noReplyReason;
+    else if (!own && settled) out[i] = 'answered_with_next';
+    if (own || m.noReplyReason) settled = true;
+  }
+  return out;
+}
+
+/**
+ * A turn the reply gate refused (trial ended, account inactive…): the intent row records the decision, keyed
+ * by the turn's last sid like any reply (so a retry finds it), and the turn's messages say why.
+ */
+export async function recordGatedTurn(
+  prisma: PrismaClient,
+  base: Pick<NewReplyIntent, 'tenantId' | 'conversationId' | 'replyToMessageSid' | 'source'>,
+  inboundSids: readonly string[],
+  gate: { reason: GateReason; message: string },
+): Promise<ReplyIntent> {
+  const intent = await insertReplyIntent(prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
+  await recordNoReply(prisma, { tenantId: base.tenantId, inboundSids, reason: gate.reason });
+  return intent;
+}
