@@ -1,5 +1,14 @@
 // A typed client for the fake's /_control API (tests, dev scripts, demos).
-import type { FakeConfig, FaultKind, FinalOutcome, OfflineReason, SenderStatus, WebhookDelivery } from './types.js';
+import type {
+  ApprovalStatus,
+  FakeConfig,
+  FaultKind,
+  FinalOutcome,
+  NumberCapabilities,
+  OfflineReason,
+  SenderStatus,
+  WebhookDelivery,
+} from './types.js';
 
 export interface ControlSender {
   sid: string;
@@ -14,12 +23,13 @@ export interface ControlSender {
 export interface ControlMessage {
   sid: string;
   accountSid: string;
-  direction: 'inbound' | 'outbound-api';
+  direction: 'inbound' | 'outbound-api' | 'outbound-reply';
   from: string | null;
   to: string;
   body: string;
   contentSid: string | null;
   contentVariables: string | null;
+  numSegments: number;
   messagingServiceSid: string | null;
   senderSid: string | null;
   status: string;
@@ -48,6 +58,61 @@ export interface InboundInput {
   messageSid?: string;
   duplicates?: number;
   wait?: boolean;
+  /** Unset: WhatsApp if `to` is whatsapp: or a WhatsApp sender's number, else SMS to an owned number. */
+  channel?: 'sms' | 'whatsapp';
+}
+
+/** An IncomingPhoneNumber as the REST API renders it (snake_case). */
+export interface ControlPhoneNumber {
+  sid: string;
+  account_sid: string;
+  phone_number: string;
+  friendly_name: string;
+  capabilities: NumberCapabilities;
+  sms_url: string;
+  [key: string]: unknown;
+}
+
+export interface AddPhoneNumberInput {
+  phoneNumber: string;
+  friendlyName?: string;
+  smsUrl?: string;
+  smsMethod?: 'POST' | 'GET';
+  isoCountry?: string;
+  capabilities?: Partial<NumberCapabilities>;
+}
+
+export interface CreateTemplateInput {
+  friendlyName: string;
+  /** Default `en`. */
+  language?: string;
+  /** twilio/text body with {{1}}-style placeholders. */
+  body: string;
+  /** Sample values, used for placeholders a send leaves out. */
+  variables?: Record<string, string>;
+  /** WhatsApp approval; default `approved`. */
+  approval?: ApprovalStatus;
+  category?: string;
+  rejectionReason?: string;
+}
+
+/** ContentAndApprovals shape (snake_case) plus the raw `body`. */
+export interface ControlTemplate {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  language: string;
+  body: string;
+  variables: Record<string, string>;
+  approval_requests: { name: string; category: string; status: ApprovalStatus; rejection_reason: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface ControlOptOut {
+  accountSid: string;
+  number: string;
+  customer: string;
+  at: string;
 }
 
 export interface FaultInput {
@@ -127,7 +192,7 @@ export class FakeTwilioControl {
   scriptOutcome(input: OutcomeInput): Promise<unknown> {
     return this.call('POST', '/outcomes', input);
   }
-  messages(filter: { accountSid?: string; direction?: 'inbound' | 'outbound-api'; to?: string } = {}): Promise<{ messages: ControlMessage[] }> {
+  messages(filter: { accountSid?: string; direction?: ControlMessage['direction']; to?: string } = {}): Promise<{ messages: ControlMessage[] }> {
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>);
     return this.call('GET', `/messages${q.size ? `?${q}` : ''}`);
   }
@@ -143,5 +208,30 @@ export class FakeTwilioControl {
   }
   idle(): Promise<{ ok: true }> {
     return this.call('POST', '/idle', {});
+  }
+  /** Give an account any number (outside the for-sale inventory), e.g. a fixed test number. */
+  addPhoneNumber(accountSid: string, input: AddPhoneNumberInput): Promise<ControlPhoneNumber> {
+    return this.call('POST', `/accounts/${accountSid}/phone-numbers`, input);
+  }
+  phoneNumbers(): Promise<{ phoneNumbers: ControlPhoneNumber[] }> {
+    return this.call('GET', '/phone-numbers');
+  }
+  createTemplate(accountSid: string, input: CreateTemplateInput): Promise<ControlTemplate> {
+    return this.call('POST', `/accounts/${accountSid}/templates`, input);
+  }
+  templates(): Promise<{ templates: ControlTemplate[] }> {
+    return this.call('GET', '/templates');
+  }
+  /** Meta's decision on a template's WhatsApp approval. */
+  setTemplateApproval(sid: string, status: ApprovalStatus, rejectionReason?: string): Promise<ControlTemplate> {
+    return this.call('POST', `/templates/${sid}/approval`, { status, ...(rejectionReason === undefined ? {} : { rejectionReason }) });
+  }
+  /** Block (default) or unblock `customer` from receiving SMS from the merchant `number`. */
+  setOptOut(number: string, customer: string, blocked = true): Promise<{ number: string; customer: string; blocked: boolean }> {
+    return this.call('POST', '/opt-outs', { number, customer, blocked });
+  }
+  optOuts(filter: { number?: string; customer?: string } = {}): Promise<{ optOuts: ControlOptOut[] }> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>);
+    return this.call('GET', `/opt-outs${q.size ? `?${q}` : ''}`);
   }
 }

@@ -1,10 +1,13 @@
 // "A customer sends this message": the inbound webhook Twilio would POST to the Messaging Service's
 // inbound URL, with WhatsApp's full parameter set, signed with the subaccount's auth token.
+// Texts to an SMS number are handled in sms.ts.
 import type { FakeContext } from './context.js';
 import { ControlError } from './http.js';
 import { windowKey } from './routes/messages.js';
 import { newSid } from './state.js';
-import type { MessageRecord, WebhookDelivery } from './types.js';
+import { deliverInbound, type InboundResult } from './inbound-delivery.js';
+import { sendSmsInbound } from './sms.js';
+import type { MessageRecord } from './types.js';
 
 export interface InboundInput {
   /** The merchant's WhatsApp number (`+E164` or `whatsapp:+E164`). */
@@ -20,17 +23,27 @@ export interface InboundInput {
   duplicates?: number;
   /** Wait for all deliveries (with retries) before answering; default true. */
   wait?: boolean;
+  /**
+   * `sms` for a text to an owned phone number (see sms.ts). Unset: WhatsApp when `to` is
+   * `whatsapp:` or a WhatsApp sender's number, else SMS when it is an owned phone number.
+   */
+  channel?: 'sms' | 'whatsapp';
 }
 
-export interface InboundResult {
-  message: MessageRecord;
-  deliveries: WebhookDelivery[];
-}
+export type { InboundResult } from './inbound-delivery.js';
 
 const wa = (n: string): string => (n.startsWith('whatsapp:') ? n : `whatsapp:${n}`);
 
+/** Which channel a control-API inbound message arrives on (see InboundInput.channel). */
+function channelOf(ctx: FakeContext, input: InboundInput): 'sms' | 'whatsapp' {
+  if (input.channel) return input.channel;
+  if (input.to.startsWith('whatsapp:') || ctx.state.findSenderByNumber(input.to)) return 'whatsapp';
+  return ctx.state.findPhoneNumber(input.to) ? 'sms' : 'whatsapp';
+}
+
 export async function sendInbound(ctx: FakeContext, input: InboundInput): Promise<InboundResult> {
-  const { state, webhooks } = ctx;
+  if (channelOf(ctx, input) === 'sms') return sendSmsInbound(ctx, input);
+  const { state } = ctx;
   const sender = state.findSenderByNumber(input.to);
   if (!sender) throw new ControlError(404, 'unknown_sender', `No WhatsApp sender has the number ${input.to}`);
   const status = state.senderStatus(sender);
@@ -100,26 +113,15 @@ export async function sendInbound(ctx: FakeContext, input: InboundInput): Promis
   });
   message.requestParams = { ...params };
 
-  const fallback = service && !service.useInboundWebhookOnNumber ? service.fallbackUrl : null;
-  const deliverOnce = async (): Promise<WebhookDelivery[]> => {
-    const base = { kind: 'inbound' as const, accountSid: sender.accountSid, messageSid: message.sid, params };
-    const first = await webhooks.start({ ...base, url, method }).done;
-    // When the inbound URL finally fails, Twilio requests the service's Fallback URL instead.
-    if (first.ok || !fallback) return [first];
-    const second = await webhooks.start({ ...base, url: fallback, method: service?.fallbackMethod ?? 'POST' }).done;
-    return [first, second];
-  };
-  const count = 1 + Math.max(0, input.duplicates ?? 0);
-  const runs: Array<Promise<WebhookDelivery[]>> = [];
-  // Duplicates go one after the other, the way a redelivery follows the original.
-  for (let i = 0; i < count; i++) {
-    const run = deliverOnce();
-    runs.push(run);
-    if (input.wait !== false) await run;
-  }
-  if (input.wait === false) {
-    // Not waiting: report the deliveries started so far (the rest show up in /_control/webhooks).
-    return { message, deliveries: state.deliveries.filter((d) => d.messageSid === message.sid) };
-  }
-  return { message, deliveries: (await Promise.all(runs)).flat() };
+  const fallbackUrl = service && !service.useInboundWebhookOnNumber ? service.fallbackUrl : null;
+  return deliverInbound(ctx, {
+    accountSid: sender.accountSid,
+    message,
+    url,
+    method,
+    params,
+    fallback: fallbackUrl ? { url: fallbackUrl, method: service?.fallbackMethod ?? 'POST' } : null,
+    duplicates: input.duplicates,
+    wait: input.wait,
+  });
 }

@@ -6,3 +6,4 @@ export type * from './types.js';
 export * from './defaults.js';
 export { createTwilioClient, rewriteTwilioUrl, BaseUrlRequestClient, type TwilioClient } from '../../lib/twilio/client.js';
 export { SENDER_STATUSES } from './types.js';
+export { smsSegments, type SmsSegments } from './segments.js';

@@ -9,6 +9,7 @@ export const ERROR_MESSAGES: Record<number, string> = {
     'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.',
   63024: 'Invalid message recipient',
   63003: 'Channel could not find To address',
+  63027: 'Template does not exist for a language and locale',
   30003: 'Unreachable destination handset',
   30005: 'Unknown destination handset',
   30008: 'Unknown error',
@@ -85,17 +86,22 @@ export class MessagePipeline {
     const params: Record<string, string> = {
       AccountSid: m.accountSid,
       ApiVersion: '2010-04-01',
-      ChannelInstallSid: m.senderSid ?? '',
-      ChannelPrefix: 'whatsapp',
-      ChannelToAddress: maskAddress(m.to),
       From: m.from ?? '',
       MessageSid: m.sid,
       MessageStatus: status,
       SmsSid: m.sid,
       SmsStatus: status,
-      StructuredMessage: 'false',
       To: m.to,
     };
+    // The Channel* / StructuredMessage fields only come with WhatsApp (channel) messages, not SMS.
+    if (m.to.startsWith('whatsapp:')) {
+      Object.assign(params, {
+        ChannelInstallSid: m.senderSid ?? '',
+        ChannelPrefix: 'whatsapp',
+        ChannelToAddress: maskAddress(m.to),
+        StructuredMessage: 'false',
+      });
+    }
     if (m.messagingServiceSid) params['MessagingServiceSid'] = m.messagingServiceSid;
     if ((status === 'failed' || status === 'undelivered') && m.errorCode !== null) params['ErrorCode'] = String(m.errorCode);
     await this.webhooks.start({ kind: 'status', accountSid: m.accountSid, messageSid: m.sid, url, params }).done;

@@ -162,7 +162,7 @@ export function renderMessage(m: MessageRecord): Record<string, unknown> {
     messaging_service_sid: m.messagingServiceSid,
     // Twilio renders these counters as strings in the 2010 API.
     num_media: String(m.mediaUrls.length),
-    num_segments: '1',
+    num_segments: String(m.numSegments ?? 1),
     price: null,
     price_unit: 'USD',
     sid: m.sid,

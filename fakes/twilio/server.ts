@@ -3,14 +3,19 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FakeContext } from './context.js';
-import { applyFault } from './faults.js';
+import { applyFault, pathMatches } from './faults.js';
 import { authenticate, ControlError, sendTwilioError, TwilioApiError, twilioErrorBody, urlPath } from './http.js';
+import { loadStateFile, StatePersister } from './persistence.js';
 import { MessagePipeline } from './pipeline.js';
 import { registerAccountRoutes } from './routes/accounts.js';
+import { registerContentRoutes } from './routes/content.js';
 import { registerControlActorRoutes } from './routes/control-actors.js';
+import { registerControlSmsRoutes } from './routes/control-sms.js';
 import { registerControlRoutes } from './routes/control.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerMessagingRoutes } from './routes/messaging.js';
+import { registerPhoneNumberRoutes } from './routes/phone-numbers.js';
+import { registerServiceNumberRoutes } from './routes/service-numbers.js';
 import { FakeTwilioState, newSid } from './state.js';
 import type { FakeConfig } from './types.js';
 import { WebhookSender } from './webhooks.js';
@@ -29,6 +34,11 @@ export interface FakeTwilioOptions {
   config?: Partial<Omit<FakeConfig, 'senderOnlineAfterMs'>>;
   /** One line per request, without credentials or bodies. */
   log?: (line: string) => void;
+  /**
+   * Keep accounts, keys, senders, services, numbers, opt-outs, templates, clock offset and config
+   * in this JSON file (mode 0600) so a restart keeps them; loaded at start when it exists.
+   */
+  stateFile?: string;
 }
 
 export interface FakeTwilio {
@@ -41,6 +51,20 @@ export interface FakeTwilio {
 }
 
 const TWILIO_PREFIXES = ['/2010-04-01/', '/v1/', '/v2/'];
+
+/**
+ * Successful writes that change nothing the state file keeps: sends (the hot path), message
+ * inspection and stepping, faults and outcomes. Inbound marks its own change (opt-out keywords).
+ * Every other successful non-GET request schedules a save.
+ */
+const TRANSIENT_WRITES = [
+  '/2010-04-01/Accounts/*/Messages.json',
+  '/_control/messages/**',
+  '/_control/inbound',
+  '/_control/idle',
+  '/_control/faults',
+  '/_control/outcomes',
+];
 
 export function buildFakeTwilioApp(ctx: FakeContext, log?: (line: string) => void): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true });
@@ -62,6 +86,10 @@ export function buildFakeTwilioApp(ctx: FakeContext, log?: (line: string) => voi
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) {
+      const path = urlPath(req);
+      if (!TRANSIENT_WRITES.some((p) => pathMatches(p, path))) ctx.state.markChanged();
+    }
     if (!log) return;
     const t0 = started.get(req);
     const ms = t0 === undefined ? 0 : Number(process.hrtime.bigint() - t0) / 1e6;
@@ -90,8 +118,12 @@ export function buildFakeTwilioApp(ctx: FakeContext, log?: (line: string) => voi
   registerAccountRoutes(app, ctx);
   registerMessagingRoutes(app, ctx);
   registerMessageRoutes(app, ctx);
+  registerPhoneNumberRoutes(app, ctx);
+  registerServiceNumberRoutes(app, ctx);
+  registerContentRoutes(app, ctx);
   registerControlRoutes(app, ctx);
   registerControlActorRoutes(app, ctx);
+  registerControlSmsRoutes(app, ctx);
   return app;
 }
 
@@ -105,6 +137,14 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.config ? { config: opts.config } : {}),
   });
+  let persister: StatePersister | null = null;
+  if (opts.stateFile) {
+    const warn = opts.log ?? ((line: string) => console.warn(`[fake-twilio] ${line}`));
+    await loadStateFile(state, opts.stateFile, warn);
+    persister = new StatePersister(state, opts.stateFile, warn);
+    const p = persister;
+    state.onChange = () => p.schedule();
+  }
   const webhooks = new WebhookSender(state);
   const pipeline = new MessagePipeline(state, webhooks);
   const app = buildFakeTwilioApp({ state, webhooks, pipeline }, opts.log);
@@ -125,6 +165,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
       pipeline.close();
       webhooks.close();
       await app.close();
+      await persister?.close();
     },
   };
 }

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type {
   AccountRecord,
+  ContentTemplateRecord,
   FakeConfig,
   FaultRule,
   KeyRecord,
   MessageRecord,
   OfflineReason,
+  OptOutRecord,
+  PhoneNumberRecord,
   ScriptedOutcome,
   SenderRecord,
   SenderStatus,
@@ -41,6 +44,13 @@ export class FakeClock {
   reset(): void {
     this.offsetMs = 0;
   }
+  /** The advance applied so far (persisted, so a restarted fake keeps its day). */
+  offset(): number {
+    return this.offsetMs;
+  }
+  setOffset(ms: number): void {
+    this.offsetMs = ms;
+  }
 }
 
 export interface StateOptions {
@@ -58,7 +68,13 @@ export function defaultConfig(senderOnlineAfterMs: number): FakeConfig {
     messageStatusDelayMs: 25,
     webhookRetry: { maxAttempts: 3, timeoutMs: 15_000, backoffMs: 250 },
     senderOnlineAfterMs,
+    sendRateLimitPerSecond: null,
   };
+}
+
+/** Key of an opt-out block: the merchant number and the customer, both +E164. */
+export function optOutKey(number: string, customer: string): string {
+  return `${number}|${customer}`;
 }
 
 export class FakeTwilioState {
@@ -67,6 +83,10 @@ export class FakeTwilioState {
   keys = new Map<string, KeyRecord>();
   senders = new Map<string, SenderRecord>();
   services = new Map<string, ServiceRecord>();
+  phoneNumbers = new Map<string, PhoneNumberRecord>();
+  templates = new Map<string, ContentTemplateRecord>();
+  /** Advanced Opt-Out blocks by optOutKey(number, customer). */
+  optOuts = new Map<string, OptOutRecord>();
   messages = new Map<string, MessageRecord>();
   deliveries: WebhookDelivery[] = [];
   faults: FaultRule[] = [];
@@ -74,6 +94,8 @@ export class FakeTwilioState {
   /** Last inbound message time per `senderId|customer`, for the WhatsApp 24 h session window. */
   lastInbound = new Map<string, number>();
   config: FakeConfig;
+  /** Called after a change to what the state file keeps (see persistence.ts); routes call markChanged(). */
+  onChange: (() => void) | null = null;
 
   constructor(private readonly opts: StateOptions) {
     this.clock = new FakeClock(opts.now);
@@ -87,6 +109,9 @@ export class FakeTwilioState {
     this.keys.clear();
     this.senders.clear();
     this.services.clear();
+    this.phoneNumbers.clear();
+    this.templates.clear();
+    this.optOuts.clear();
     this.messages.clear();
     this.deliveries = [];
     this.faults = [];
@@ -105,6 +130,10 @@ export class FakeTwilioState {
       dateCreated: t,
       dateUpdated: t,
     });
+  }
+
+  markChanged(): void {
+    this.onChange?.();
   }
 
   private initialConfig(): FakeConfig {
@@ -212,10 +241,28 @@ export class FakeTwilioState {
     );
   }
 
+  /** An owned phone number by its +E164 value (numbers are few, a scan is fine). */
+  findPhoneNumber(e164: string): PhoneNumberRecord | undefined {
+    for (const n of this.phoneNumbers.values()) if (n.phoneNumber === e164) return n;
+    return undefined;
+  }
+
+  /** The service a phone number belongs to (a number is in at most one service). */
+  serviceForPhoneNumber(phoneNumberSid: string): ServiceRecord | undefined {
+    for (const svc of this.services.values()) {
+      if (svc.phoneNumbers.some((p) => p.phoneNumberSid === phoneNumberSid)) return svc;
+    }
+    return undefined;
+  }
+
   /** Take the next scripted outcome that matches this outbound message, if any. */
   takeOutcome(accountSid: string, to: string): ScriptedOutcome | undefined {
+    // Outcomes store a bare `to` as whatsapp:+E164; an SMS recipient matches that form too.
     const idx = this.outcomes.findIndex(
-      (o) => o.remaining > 0 && (o.accountSid === null || o.accountSid === accountSid) && (o.to === null || o.to === to),
+      (o) =>
+        o.remaining > 0 &&
+        (o.accountSid === null || o.accountSid === accountSid) &&
+        (o.to === null || o.to === to || o.to === `whatsapp:${to}`),
     );
     if (idx < 0) return undefined;
     const o = this.outcomes[idx]!;

@@ -78,6 +78,8 @@ export interface ServiceRecord {
   usecase: string;
   /** Channel senders (XE sids) attached through /ChannelSenders, with the time of attachment. */
   channelSenders: Array<{ senderSid: string; dateCreated: number }>;
+  /** Phone numbers (PN sids) attached through /PhoneNumbers; the SMS sender pool. */
+  phoneNumbers: Array<{ phoneNumberSid: string; dateCreated: number }>;
   dateCreated: number;
   dateUpdated: number;
 }
@@ -98,7 +100,8 @@ export type FinalOutcome = 'delivered' | 'read' | 'failed' | 'undelivered';
 export interface MessageRecord {
   sid: string;
   accountSid: string;
-  direction: 'outbound-api' | 'inbound';
+  /** `outbound-reply` is Twilio's own answer to an opt-out keyword (no API call made it). */
+  direction: 'outbound-api' | 'outbound-reply' | 'inbound';
   from: string | null;
   to: string;
   body: string;
@@ -106,8 +109,10 @@ export interface MessageRecord {
   contentVariables: string | null;
   mediaUrls: string[];
   messagingServiceSid: string | null;
-  /** The sender (XE) the message went out through or came in on. */
+  /** The WhatsApp sender (XE) or phone number (PN) the message went out through or came in on. */
   senderSid: string | null;
+  /** Segments as Twilio bills them (SMS: GSM-7 / UCS-2 split; WhatsApp and MMS: 1). Absent = 1. */
+  numSegments?: number;
   statusCallback: string | null;
   status: MessageStatus;
   history: Array<{ status: MessageStatus; at: number }>;
@@ -185,4 +190,68 @@ export interface FakeConfig {
   messageStatusDelayMs: number | null;
   webhookRetry: WebhookRetryPolicy;
   senderOnlineAfterMs: number;
+  /** Message creates allowed per account per second (sliding window); null = unlimited. */
+  sendRateLimitPerSecond: number | null;
+}
+
+export type PhoneNumberType = 'local' | 'mobile' | 'tollFree';
+
+export interface NumberCapabilities {
+  voice: boolean;
+  sms: boolean;
+  mms: boolean;
+  fax: boolean;
+}
+
+/** A number bought through IncomingPhoneNumbers (or given to an account by the control API). */
+export interface PhoneNumberRecord {
+  sid: string;
+  accountSid: string;
+  /** +E164 */
+  phoneNumber: string;
+  friendlyName: string;
+  isoCountry: string;
+  type: PhoneNumberType;
+  capabilities: NumberCapabilities;
+  addressRequirements: string;
+  smsUrl: string | null;
+  smsMethod: 'POST' | 'GET';
+  smsFallbackUrl: string | null;
+  smsFallbackMethod: 'POST' | 'GET';
+  statusCallback: string | null;
+  statusCallbackMethod: 'POST' | 'GET';
+  voiceUrl: string | null;
+  voiceMethod: 'POST' | 'GET';
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export type ApprovalStatus = 'unsubmitted' | 'received' | 'pending' | 'approved' | 'rejected' | 'paused' | 'disabled';
+
+/** A Content API template (twilio/text) with its WhatsApp approval. */
+export interface ContentTemplateRecord {
+  sid: string;
+  accountSid: string;
+  friendlyName: string;
+  language: string;
+  /** The twilio/text body, with {{1}}-style placeholders. */
+  body: string;
+  /** Sample / default values for the placeholders. */
+  variables: Record<string, string>;
+  whatsapp: {
+    name: string;
+    category: string;
+    status: ApprovalStatus;
+    rejectionReason: string;
+  };
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** An Advanced Opt-Out block: `customer` texted STOP to `number` (both +E164). */
+export interface OptOutRecord {
+  accountSid: string;
+  number: string;
+  customer: string;
+  at: number;
 }

@@ -37,6 +37,7 @@ const inboundBody = z.object({
   messageSid: z.string().regex(/^(SM|MM)[0-9a-f]{32}$/).optional(),
   duplicates: z.number().int().min(0).max(50).optional(),
   wait: z.boolean().optional(),
+  channel: z.enum(['sms', 'whatsapp']).optional(),
 });
 
 export function registerControlActorRoutes(app: FastifyInstance, ctx: FakeContext): void {

@@ -19,6 +19,7 @@ const configPatch = z.object({
   enforceSessionWindow: z.boolean().optional(),
   messageStatusDelayMs: z.number().int().min(0).nullable().optional(),
   senderOnlineAfterMs: z.number().int().min(0).optional(),
+  sendRateLimitPerSecond: z.number().int().min(1).nullable().optional(),
   webhookRetry: z
     .object({
       maxAttempts: z.number().int().min(1).max(20).optional(),
@@ -46,7 +47,7 @@ const outcomeBody = z.object({
 });
 const messagesQuery = z.object({
   accountSid: z.string().optional(),
-  direction: z.enum(['inbound', 'outbound-api']).optional(),
+  direction: z.enum(['inbound', 'outbound-api', 'outbound-reply']).optional(),
   to: z.string().optional(),
 });
 const sidParams = z.object({ Sid: z.string() });
@@ -65,6 +66,7 @@ export function controlMessage(m: MessageRecord): Record<string, unknown> {
     contentSid: m.contentSid,
     contentVariables: m.contentVariables,
     mediaUrls: m.mediaUrls,
+    numSegments: m.numSegments ?? 1,
     messagingServiceSid: m.messagingServiceSid,
     senderSid: m.senderSid,
     statusCallback: m.statusCallback,
@@ -93,6 +95,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: FakeContext): v
     if (b.enforceSessionWindow !== undefined) state.config.enforceSessionWindow = b.enforceSessionWindow;
     if (b.messageStatusDelayMs !== undefined) state.config.messageStatusDelayMs = b.messageStatusDelayMs;
     if (b.senderOnlineAfterMs !== undefined) state.config.senderOnlineAfterMs = b.senderOnlineAfterMs;
+    if (b.sendRateLimitPerSecond !== undefined) state.config.sendRateLimitPerSecond = b.sendRateLimitPerSecond;
     if (b.webhookRetry) {
       const r = b.webhookRetry;
       state.config.webhookRetry = {
@@ -163,17 +166,20 @@ export function registerControlRoutes(app: FastifyInstance, ctx: FakeContext): v
       keySids: [...state.keys.values()].filter((k) => k.accountSid === a.sid).map((k) => k.sid),
       serviceSids: [...state.services.values()].filter((s) => s.accountSid === a.sid).map((s) => s.sid),
       senderSids: [...state.senders.values()].filter((s) => s.accountSid === a.sid).map((s) => s.sid),
+      phoneNumberSids: [...state.phoneNumbers.values()].filter((n) => n.accountSid === a.sid).map((n) => n.sid),
+      templateSids: [...state.templates.values()].filter((t) => t.accountSid === a.sid).map((t) => t.sid),
     })),
   }));
 
   app.get('/_control/messages', async (req) => {
     const q = parseControl(messagesQuery, req.query);
-    const to = q.to === undefined ? undefined : q.to.startsWith('whatsapp:') ? q.to : `whatsapp:${q.to}`;
+    // A bare +E164 `to` matches WhatsApp (whatsapp:+E164) and SMS (+E164) recipients.
+    const to = q.to === undefined ? undefined : new Set([q.to, q.to.startsWith('whatsapp:') ? q.to : `whatsapp:${q.to}`]);
     const list = [...state.messages.values()].filter(
       (m) =>
         (q.accountSid === undefined || m.accountSid === q.accountSid) &&
         (q.direction === undefined || m.direction === q.direction) &&
-        (to === undefined || m.to === to),
+        (to === undefined || to.has(m.to)),
     );
     return { messages: list.map(controlMessage) };
   });

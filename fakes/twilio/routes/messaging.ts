@@ -76,6 +76,7 @@ export function registerMessagingRoutes(app: FastifyInstance, { state }: FakeCon
       validityPeriod: b.ValidityPeriod ?? 36000,
       usecase: b.Usecase ?? 'undeclared',
       channelSenders: [],
+      phoneNumbers: [],
       dateCreated: t,
       dateUpdated: t,
     };
