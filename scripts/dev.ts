@@ -14,7 +14,8 @@ import { devProviderEnv, startLocalProviders, type LocalProviders } from './devs
  * State lives in .data/ so a second start keeps accounts, catalogs and workflow history.
  */
 const ROOT = process.cwd();
-const DATA = join(ROOT, '.data');
+/** Where state lives (Postgres, Temporal, the stand-ins, the dev key); tests point it at a temp dir. */
+const DATA = process.env.WARA_DATA_DIR ?? join(ROOT, '.data');
 if (existsSync(join(ROOT, '.env'))) process.loadEnvFile(join(ROOT, '.env'));
 
 const ports = {
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporal.uiUrl ?? undefined;
   }
 
-  const providers: LocalProviders = await startLocalProviders(env);
+  const providers: LocalProviders = await startLocalProviders(env, { dataDir: DATA });
   stops.push(providers.stop);
   Object.assign(env, devProviderEnv(env, providers));
 
@@ -63,8 +64,9 @@ async function main(): Promise<void> {
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
 
   // Background priority (scripts/devstack/priority.ts): under load, webhook acks come before workflow work.
-  launch('worker', 'tsx', ['worker/main.ts'], env, { background: true });
-  launch('api', 'tsx', ['api/main.ts'], env);
+  // Node with tsx as a loader (no wrapper process), so a signal from here reaches the process itself.
+  launch('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], env, { background: true });
+  launch('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], env);
   launch('web', 'vite', ['dev', '--config', 'web/vite.config.ts', '--port', String(ports.web), '--strictPort', '--host', '127.0.0.1'], {
     ...env,
     API_URL: `http://127.0.0.1:${ports.api}`,
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     `WARA is running (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     `  dashboard      ${env.WEB_PUBLIC_URL}`,
     `  api            http://127.0.0.1:${ports.api}  (health: /health, metrics: /metrics)`,
+    `  data           ${DATA}`,
     `  temporal ui    ${env.TEMPORAL_UI_URL ?? '(external)'}`,
     `  temporal grpc  ${env.TEMPORAL_ADDRESS}`,
     `  postgres       ${redactUrl(env.DATABASE_URL)}`,
@@ -125,8 +128,8 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+// Ctrl-C, `kill`, a process manager or an IDE's stop button, or the terminal closing: stop everything.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 main().catch((err: unknown) => {
   console.error('dev stack failed to start:', err instanceof Error ? err.message : err);
   void shutdown(1);

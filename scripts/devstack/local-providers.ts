@@ -1,10 +1,15 @@
+import { join } from 'node:path';
 import { startFakeOpenAI } from '../../fakes/openai/server.js';
+import { DEFAULT_FAKE_ACCOUNT_SID, DEFAULT_FAKE_AUTH_TOKEN } from '../../fakes/twilio/defaults.js';
 import { startFakeTwilio } from '../../fakes/twilio/server.js';
 
-/** Master credentials of the local Twilio stand-in: fixed so a restarted dev stack keeps working. */
+/**
+ * Master credentials of the local Twilio stand-in: the stand-in's own fixed defaults (one source, printed in
+ * the dev banner and in fakes/twilio/README.md), so a restarted dev stack keeps working.
+ */
 export const LOCAL_TWILIO = {
-  accountSid: 'AC00000000000000000000000000000001',
-  authToken: 'local-stand-in-auth-token-0001',
+  accountSid: DEFAULT_FAKE_ACCOUNT_SID,
+  authToken: DEFAULT_FAKE_AUTH_TOKEN,
 } as const;
 export const LOCAL_OPENAI_KEY = 'local-stand-in-key';
 
@@ -19,7 +24,7 @@ export interface LocalProviders {
  * Starts a stand-in for each provider that has no real credentials in the environment, so the run
  * command works offline while the same code talks to the real services when keys are present.
  */
-export async function startLocalProviders(env: NodeJS.ProcessEnv): Promise<LocalProviders> {
+export async function startLocalProviders(env: NodeJS.ProcessEnv, options: { dataDir?: string } = {}): Promise<LocalProviders> {
   const closers: Array<() => Promise<void>> = [];
   let twilioUrl: string | null = null;
   let openaiUrl: string | null = null;
@@ -29,6 +34,9 @@ export async function startLocalProviders(env: NodeJS.ProcessEnv): Promise<Local
       port: Number(env.FAKE_TWILIO_PORT ?? 4010),
       masterAccountSid: LOCAL_TWILIO.accountSid,
       masterAuthToken: LOCAL_TWILIO.authToken,
+      // Like Postgres and Temporal, the stand-in keeps its accounts under .data/: the database points at
+      // subaccounts and keys that must still exist after a restart (otherwise every send fails with 20003).
+      ...(options.dataDir ? { stateFile: join(options.dataDir, 'twilio', 'state.json') } : {}),
     });
     closers.push(() => twilio.close());
     twilioUrl = twilio.url;
@@ -43,8 +51,13 @@ export async function startLocalProviders(env: NodeJS.ProcessEnv): Promise<Local
     twilioUrl,
     openaiUrl,
     describe: () => [
-      `  twilio         ${twilioUrl ? `local stand-in ${twilioUrl} (control API: ${twilioUrl}/_control)` : 'real Twilio (credentials from env)'}`,
-      `  openai         ${openaiUrl ? `local stand-in ${openaiUrl}` : 'real OpenAI-compatible endpoint (key from env)'}`,
+      ...(twilioUrl
+        ? [
+            `  twilio         local stand-in ${twilioUrl} (control API: ${twilioUrl}/_control)`,
+            `                 master account ${LOCAL_TWILIO.accountSid}, auth token ${LOCAL_TWILIO.authToken} (stand-in only)`,
+          ]
+        : ['  twilio         real Twilio (credentials from env)']),
+      `  openai         ${openaiUrl ? `local stand-in ${openaiUrl} (API key: any, e.g. ${LOCAL_OPENAI_KEY})` : 'real OpenAI-compatible endpoint (key from env)'}`,
     ],
     stop: async () => {
       await Promise.all(closers.map((close) => close()));
