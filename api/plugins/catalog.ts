@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../lib/audit.js';
 import { applyAll, failImport, toReport, type CatalogImportReport } from '../../lib/catalog/apply.js';
 import { importErrorsCsv } from '../../lib/catalog/error-export.js';
+import { TEXT_ENCODINGS } from '../../lib/catalog/decode.js';
 import { CatalogFileError } from '../../lib/catalog/errors.js';
 import { listProducts } from '../../lib/catalog/products.js';
 import { isUniqueViolation } from '../../lib/db/sql.js';
@@ -27,6 +28,8 @@ export const reportSchema = z.object({
   uploadId: z.string(),
   fileName: z.string(),
   format: z.enum(['csv', 'json']),
+  /** Not UTF-8 → the file was read as Windows-1252; the dashboard asks the merchant to check accents. */
+  encoding: z.enum(TEXT_ENCODINGS),
   status: z.enum(['pending', 'running', 'completed', 'failed']),
   rowsTotal: z.number().nullable(),
   rowsDone: z.number(),
@@ -162,7 +165,7 @@ export function catalogPlugin(ctx: ApiContext, options: CatalogPluginOptions = {
 
     if (received.staged <= inlineMaxRows) {
       const report = await applyAll(prisma, received.importId);
-      await audit({ outcome: 'imported', format, bytes: received.bytes, rows: received.rowsTotal, created: report.created, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected }, report.id);
+      await audit({ outcome: 'imported', format, encoding: received.encoding, bytes: received.bytes, rows: received.rowsTotal, created: report.created, updated: report.updated, unchanged: report.unchanged, rejected: report.rejected }, report.id);
       return reply.code(201).send(await withErrors(request, report));
     }
 
@@ -175,7 +178,7 @@ export function catalogPlugin(ctx: ApiContext, options: CatalogPluginOptions = {
       throw new HttpError(503, 'The import could not be started right now; please upload the file again in a minute.', 'import_not_started');
     }
     const started = await db.catalogImport.update({ where: { id: received.importId }, data: { workflowId } });
-    await audit({ outcome: 'started', format, bytes: received.bytes, rows: received.rowsTotal, rejected: received.rejected, workflowId }, started.id);
+    await audit({ outcome: 'started', format, encoding: received.encoding, bytes: received.bytes, rows: received.rowsTotal, rejected: received.rejected, workflowId }, started.id);
     return reply.code(202).send(await withErrors(request, toReport(started)));
   }
 

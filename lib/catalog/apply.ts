@@ -2,6 +2,7 @@ import type { CatalogImport } from '@prisma/client';
 import type pg from 'pg';
 import type { PrismaClient } from '../db/client.js';
 import { catalogPool } from './pg-pool.js';
+import { isTextEncoding, type TextEncoding } from './text-encoding.js';
 
 /** Products written per transaction: one batch is all-or-nothing, and progress moves with it. */
 export const APPLY_BATCH_ROWS = 1_000;
@@ -11,6 +12,8 @@ export interface CatalogImportReport {
   uploadId: string;
   fileName: string;
   format: 'csv' | 'json';
+  /** How the file's text was read: not UTF-8 means Windows-1252, which the merchant is told to check. */
+  encoding: TextEncoding;
   status: 'pending' | 'running' | 'completed' | 'failed';
   /** Data rows in the file; null until the file has been read. */
   rowsTotal: number | null;
@@ -216,6 +219,7 @@ export function toReport(row: CatalogImport): CatalogImportReport {
     uploadId: row.uploadId,
     fileName: row.fileName,
     format: row.format,
+    encoding: reportEncoding(row.encoding),
     status: row.status,
     rowsTotal: row.rowsTotal,
     rowsDone: row.rowsDone,
@@ -229,4 +233,10 @@ export function toReport(row: CatalogImport): CatalogImportReport {
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** The column is CHECKed to the encodings the importer writes; anything else is a schema out of step. */
+function reportEncoding(value: string): TextEncoding {
+  if (!isTextEncoding(value)) throw new Error(`catalog import has an unknown encoding ${JSON.stringify(value)}`);
+  return value;
 }

@@ -9,6 +9,7 @@ export type CatalogFileErrorCode =
   | 'duplicate_columns'
   | 'invalid_encoding'
   | 'malformed_file'
+  | 'not_a_catalog'
   | 'file_too_large'
   | 'unsupported_media_type'
   | 'upload_in_progress';
@@ -20,6 +21,8 @@ const STATUS: Record<CatalogFileErrorCode, number> = {
   duplicate_columns: 400,
   invalid_encoding: 400,
   malformed_file: 400,
+  // Readable JSON, but not a list of products: the syntax is fine, the content is not a catalog.
+  not_a_catalog: 422,
   file_too_large: 413,
   unsupported_media_type: 415,
   upload_in_progress: 409,
@@ -51,4 +54,14 @@ export function truncateValue(value: unknown, max = 200): string | null {
   if (value === undefined || value === null) return null;
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** The reason for a row with a NUL character: Postgres text cannot hold one, and no product name has one. */
+export function nulRow(rowNumber: number): RowError {
+  return { rowNumber, field: null, reason: 'row contains a NUL character (byte 0), which is not text: is the file damaged?', value: null };
+}
+
+/** Text shown back to the merchant (stored in Postgres) with any NUL made visible instead. */
+export function withoutNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '␀') : text;
 }

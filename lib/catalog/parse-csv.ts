@@ -1,6 +1,6 @@
 import { CsvError, parse } from 'csv-parse';
 import { mapHeader, type ColumnTarget, type ProductField } from './columns.js';
-import { CatalogFileError, truncateValue, type RowError } from './errors.js';
+import { CatalogFileError, nulRow, truncateValue, type RowError } from './errors.js';
 import type { RawProductRow } from './product-row.js';
 
 /** A record (row) larger than this is a broken file (an unclosed quote swallowing the rest), not a product. */
@@ -24,6 +24,9 @@ export async function* readCsvRows(text: AsyncIterable<string>): AsyncGenerator<
   const parser = parse({ delimiter, bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
   let targets: ColumnTarget[] | null = null;
   let rowNumber = 0;
+  // Records are only searched for a NUL once one has been fed to the parser: a native scan per chunk
+  // instead of one per value.
+  let nulSeen = false;
 
   // Chunks are written and the records read back synchronously: one await per chunk instead of one
   // per row through stream iteration, which dominated the cost on large files.
@@ -39,12 +42,15 @@ export async function* readCsvRows(text: AsyncIterable<string>): AsyncGenerator<
     for (let record: string[] | null = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) {
       rowNumber += 1;
       if (record.every((value) => value.trim() === '')) continue;
-      if (targets) rows.push(rowFromRecord(rowNumber, record, targets));
+      const nul = nulSeen && record.some((value) => value.includes('\0'));
+      if (targets) rows.push(nul ? nulRow(rowNumber) : rowFromRecord(rowNumber, record, targets));
+      else if (nul) throw new CatalogFileError('malformed_file', 'The header row contains a NUL character (byte 0), which is not text: is the file damaged?');
       else targets = mapHeader(record);
     }
   };
   try {
     for (let chunk: string | null = head; ; ) {
+      if (chunk !== null && !nulSeen) nulSeen = chunk.includes('\0');
       const written = feed(chunk);
       drain();
       await written;

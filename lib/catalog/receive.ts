@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
-import { decodeUtf8, type ByteCount } from './decode.js';
+import { decodeText, type DecodeInfo, type TextEncoding } from './decode.js';
 import { CatalogFileError } from './errors.js';
 import { readCsvRows } from './parse-csv.js';
 import { readJsonRows } from './parse-json.js';
@@ -29,12 +29,15 @@ export interface ReceivedUpload {
   /** Staged rows already applied to products while the file was read (the rest wait in staging). */
   applied: number;
   bytes: number;
+  /** How the file's text was read (it is not always UTF-8; see decode.ts). */
+  encoding: TextEncoding;
 }
 
 /**
  * Reads an upload to its end: streams it through the parser and validator into the staging table and
- * records the rejected rows. Products are untouched. A whole-file problem (encoding, header, size,
- * syntax) deletes everything this upload wrote and rethrows: a refused file leaves no trace but the audit.
+ * records the rejected rows and how its text was read. Products are untouched. A whole-file problem
+ * (encoding, header, size, syntax, not a catalog) deletes everything this upload wrote and rethrows: a
+ * refused file leaves no trace but the audit.
  */
 export async function receiveUpload(prisma: PrismaClient, input: UploadInput): Promise<ReceivedUpload> {
   const catalog = await prisma.catalog.findUnique({ where: { tenantId: input.tenantId }, select: { defaultCurrency: true } });
@@ -49,24 +52,26 @@ export async function receiveUpload(prisma: PrismaClient, input: UploadInput): P
       startedAt: new Date(),
     },
   });
-  const count: ByteCount = { bytes: 0 };
+  const decoded: DecodeInfo = { bytes: 0, encoding: 'utf-8' };
   try {
-    const text = decodeUtf8(input.body, input.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES, count);
+    const text = decodeText(input.body, input.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES, decoded);
     const rows = input.format === 'csv' ? readCsvRows(text) : readJsonRows(text);
     const staged = await stageRows(prisma, { importId: created.id, tenantId: input.tenantId, defaultCurrency: catalog?.defaultCurrency ?? 'USD' }, rows, {
       // In the staging transaction: the totals commit together with the staged rows and any applied batches.
       beforeCommit: async (client, result) => {
-        if (result.rowsTotal === 0) throw new CatalogFileError('no_rows', 'The file has a header but no product rows.');
+        if (result.rowsTotal === 0) {
+          throw new CatalogFileError('no_rows', input.format === 'csv' ? 'The file has a header but no product rows.' : 'The JSON has no products (its list is empty).');
+        }
         // Rejected rows are "done" at once: the progress bar then measures the writes still to come. Batches
-        // applied while reading already counted their rows.
-        await client.query('UPDATE catalog_imports SET rows_total = $2, rejected_count = $3, rows_done = rows_done + $3 WHERE id = $1', [
-          created.id,
-          result.rowsTotal,
-          result.rejected,
-        ]);
+        // applied while reading already counted their rows. The encoding is final only now that the file is read.
+        await client.query(
+          'UPDATE catalog_imports SET rows_total = $2, rejected_count = $3, rows_done = rows_done + $3, encoding = $4 WHERE id = $1',
+          [created.id, result.rowsTotal, result.rejected, decoded.encoding],
+        );
       },
     });
-    return { importId: created.id, staged: staged.staged, rowsTotal: staged.rowsTotal, rejected: staged.rejected, applied: staged.applied, bytes: count.bytes };
+    const { staged: valid, rowsTotal, rejected, applied } = staged;
+    return { importId: created.id, staged: valid, rowsTotal, rejected, applied, bytes: decoded.bytes, encoding: decoded.encoding };
   } catch (error) {
     // Cascades to the staged rows and the row errors.
     await prisma.catalogImport.delete({ where: { id: created.id } }).catch(() => undefined);

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PrismaClient } from '../db/client.js';
 import { APPLY_BATCH_ROWS, applyBatchOn, catalogLock } from './apply.js';
-import { CatalogFileError, type RowError } from './errors.js';
+import { CatalogFileError, withoutNul, type RowError } from './errors.js';
 import { catalogPool } from './pg-pool.js';
 import { validateProductRow, type NormalisedProduct, type RawProductRow } from './product-row.js';
 
@@ -305,6 +305,7 @@ function validateBatch(batch: (RawProductRow | RowError)[], defaultCurrency: str
 async function insertErrors(prisma: PrismaClient, target: StageTarget, errors: RowError[]): Promise<void> {
   if (errors.length === 0) return;
   await prisma.catalogImportError.createMany({
-    data: errors.map((e) => ({ tenantId: target.tenantId, importId: target.importId, rowNumber: e.rowNumber, field: e.field, reason: e.reason, value: e.value })),
+    // A NUL (from a damaged file, quoted back in a reason or value) is the one character Postgres text refuses.
+    data: errors.map((e) => ({ tenantId: target.tenantId, importId: target.importId, rowNumber: e.rowNumber, field: e.field, reason: withoutNul(e.reason), value: e.value === null ? null : withoutNul(e.value) })),
   });
 }

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { detectDelimiter, readCsvRows } from '../../lib/catalog/parse-csv.js';
 import { readJsonRows } from '../../lib/catalog/parse-json.js';
-import { decodeUtf8 } from '../../lib/catalog/decode.js';
-import { chunked } from './helpers.js';
+import { decodeText, type DecodeInfo } from '../../lib/catalog/decode.js';
+import { chunked, windows1252 } from './helpers.js';
 
 async function rows(reader: typeof readCsvRows, content: string, chunk: number) {
   const out: unknown[] = [];
-  for await (const row of reader(decodeUtf8(chunked(content, chunk), 1e6))) out.push(row);
+  for await (const row of reader(decodeText(chunked(content, chunk), 1e6))) out.push(row);
   return out;
+}
+
+async function decoded(content: Buffer, chunk: number): Promise<DecodeInfo & { text: string }> {
+  const info: DecodeInfo = { bytes: 0, encoding: 'utf-8' };
+  let text = '';
+  for await (const piece of decodeText(chunked(content, chunk), 1e6, info)) text += piece;
+  return { ...info, text };
 }
 
 describe('streamed parsing', () => {
@@ -43,5 +50,15 @@ describe('streamed parsing', () => {
     await expect(rows(readJsonRows, '[{"a":1},,{"b":2}]', 4)).rejects.toThrow('empty element after element 1');
     await expect(rows(readJsonRows, '[{"a":1}] trailing', 4)).rejects.toThrow('content after the closing ]');
     await expect(rows(readJsonRows, '   ', 4)).rejects.toThrow('only whitespace');
+  });
+
+  it('decodes UTF-8 and Windows-1252 to the same text whatever the chunk boundaries', async () => {
+    const utf8 = 'a,b\n\u00e9\u20ac\ud83c\udf70\uFEFF\u07d3,\u00c9\u00ae\n';
+    // After the first invalid byte (é then a space), pairs that would read as UTF-8 (É® → C9 AE, ß“ → DF 93) are 1252.
+    const latin = 'sku,name\nCaf\u00e9 CAF\u00c9\u00ae,Fu\u00df\u201c \u20ac\n\u00ff';
+    for (const size of [1, 2, 3, 4, 5, 7, 1 << 20]) {
+      expect(await decoded(Buffer.from(`\uFEFF${utf8}`), size)).toEqual({ bytes: Buffer.byteLength(utf8) + 3, encoding: 'utf-8', text: utf8 });
+      expect(await decoded(windows1252(latin), size)).toEqual({ bytes: latin.length, encoding: 'windows-1252', text: latin });
+    }
   });
 });

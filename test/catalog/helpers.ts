@@ -40,14 +40,21 @@ export interface ImportOutcome {
 }
 
 /** Upload + apply inline, as the API does for small files; returns the report and the stored row errors. */
-export async function importFile(prisma: PrismaClient, tenantId: string, content: string | Buffer, format: UploadFormat = 'csv', maxBytes?: number): Promise<ImportOutcome> {
+export async function importFile(
+  prisma: PrismaClient,
+  tenantId: string,
+  content: string | Buffer,
+  format: UploadFormat = 'csv',
+  maxBytes?: number,
+  chunkSize?: number,
+): Promise<ImportOutcome> {
   const received = await receiveUpload(prisma, {
     tenantId,
     userId: null,
     uploadId: randomUUID(),
     fileName: `catalog.${format}`,
     format,
-    body: chunked(content),
+    body: chunked(content, chunkSize),
     ...(maxBytes ? { maxBytes } : {}),
   });
   const report = await applyAll(prisma, received.importId);
@@ -62,4 +69,36 @@ export async function importFile(prisma: PrismaClient, tenantId: string, content
 export function counts(report: CatalogImportReport) {
   const { status, rowsTotal, rowsDone, created, updated, unchanged, rejected } = report;
   return { status, rowsTotal, rowsDone, created, updated, unchanged, rejected };
+}
+
+/** What a refused upload must leave behind: nothing (no import, staged row, row error or product). */
+export async function writtenRows(prisma: PrismaClient, tenantId: string) {
+  const [imports, staged, errors, products] = await Promise.all([
+    prisma.catalogImport.count({ where: { tenantId } }),
+    prisma.catalogImportRow.count({ where: { tenantId } }),
+    prisma.catalogImportError.count({ where: { tenantId } }),
+    prisma.product.count({ where: { tenantId } }),
+  ]);
+  return { imports, staged, errors, products };
+}
+
+/** How a JSON file that is not a product list is refused (the start of the message). */
+export const NOT_A_LIST =
+  'This JSON is not a list of products: expected an array of objects like [{"sku": "…", "name": "…", "price": 9.99}] or one such object per line.';
+
+export const NOTHING_WRITTEN = { imports: 0, staged: 0, errors: 0, products: 0 };
+
+/**
+ * Text as Windows-1252 bytes (what Excel's "CSV (Comma delimited)" writes on Windows): Latin-1 plus the
+ * few characters 1252 puts at 0x80–0x9F, so a test can tell 1252 from ISO-8859-1.
+ */
+export function windows1252(text: string): Buffer {
+  const extra: Record<string, number> = { '€': 0x80, '‚': 0x82, '„': 0x84, '…': 0x85, '‘': 0x91, '’': 0x92, '“': 0x93, '”': 0x94, '–': 0x96, '—': 0x97, '™': 0x99, 'œ': 0x9c };
+  return Buffer.from(
+    Array.from(text, (ch) => {
+      const code = extra[ch] ?? ch.charCodeAt(0);
+      if (code > 0xff) throw new Error(`${ch} is not in Windows-1252`);
+      return code;
+    }),
+  );
 }

@@ -31,7 +31,8 @@ it('applies full batches while the file is still being read (the control for the
 });
 
 it.each([
-  ['invalid UTF-8', Buffer.from([0x42, 0x2c, 0xff, 0x2c, 0x31, 0x0a]), 'invalid_encoding'],
+  // UTF-8 text, then a byte that is not UTF-8 (a file of plain ASCII and then 0xFF would be read as Windows-1252).
+  ['invalid UTF-8', Buffer.from([...Buffer.from('C,Crème,1\n'), 0x42, 0x2c, 0xff, 0x2c, 0x31, 0x0a]), 'invalid_encoding'],
   ['an unclosed quote', Buffer.from('B,"Open,1\n'), 'malformed_file'],
 ])('writes no product when %s comes after batches were applied', async (_label, tail, code) => {
   const error = await upload(slowFile('BAD', tail)).catch((e: unknown) => e);

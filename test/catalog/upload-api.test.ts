@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, signUp, startTestApi, type TestApi, type TestSession } from '../support/api.js';
+import { NOT_A_LIST, windows1252 } from './helpers.js';
 
 let api: TestApi;
 let merchant: TestSession;
@@ -64,6 +65,38 @@ describe('POST /api/catalog/uploads', () => {
     expect(res.json()).toMatchObject({ created: 4_000, format: 'json' });
   });
 
+  it('imports a Windows-1252 CSV (Excel on Windows): 201, never 500, and the report says how it was read', async () => {
+    const session = await signUp(api.app);
+    const res = await upload(session, windows1252('sku,name,price\nCAFE-1,Café,12.50\n'), 'text/csv', 'fileName=excel.csv');
+    expect(res.statusCode).not.toBe(500);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'completed', created: 1, rejected: 0, encoding: 'windows-1252' });
+    const product = await api.prisma.product.findFirstOrThrow({ where: { tenantId: session.tenantId } });
+    expect(product.name).toBe('Café');
+    const listed = await api.app.inject({ method: 'GET', url: '/api/catalog/imports', headers: authHeaders(session) });
+    expect(listed.json<{ imports: { encoding: string }[] }>().imports.map((i) => i.encoding)).toEqual(['windows-1252']);
+    const utf8 = await upload(session, 'sku,name,price\nCAFE-1,Café,12.50\n', 'text/csv', 'fileName=utf8.csv');
+    expect(utf8.json()).toMatchObject({ unchanged: 1, encoding: 'utf-8' });
+  });
+
+  it('answers a NUL byte in a row with a row error (201), not a server error', async () => {
+    const session = await signUp(api.app);
+    const res = await upload(session, 'sku,name,price\nA-1,Good,1\nA-2,Bad\0name,2\n', 'text/csv');
+    expect(res.statusCode).not.toBe(500);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ created: 1, rejected: 1, errors: [{ rowNumber: 3, field: null, value: null }] });
+  });
+
+  it('says why a JSON file is not a catalog (422 with the message), and reads a {"products": [...]} wrapper', async () => {
+    const session = await signUp(api.app);
+    const res = await upload(session, '{"hello":"world"}', 'application/json', 'fileName=hello.json');
+    expect(res.statusCode).toBe(422);
+    expect(res.json<{ message: string }>().message.startsWith(NOT_A_LIST)).toBe(true);
+    const wrapped = await upload(session, JSON.stringify({ products: [{ sku: 'W-1', name: 'Wrapped', price: 1 }] }), 'application/json', 'fileName=shop.json');
+    expect(wrapped.statusCode).toBe(201);
+    expect(wrapped.json()).toMatchObject({ created: 1, rejected: 0, format: 'json', encoding: 'utf-8' });
+  });
+
   it('returns the first import when the same uploadId is sent again', async () => {
     const session = await signUp(api.app);
     const query = `fileName=a.csv&uploadId=${randomUUID()}`;
@@ -81,11 +114,18 @@ describe('POST /api/catalog/uploads', () => {
     ['a header and no rows', 'sku,name,price\n', 'text/csv', 400, 'no_rows'],
     ['UTF-16 text', Buffer.from('\ufeffsku,name,price\nA,B,1\n', 'utf16le'), 'text/csv', 400, 'invalid_encoding'],
     ['broken JSON', '[{"sku":"A","name":"B","price":1}, {', 'application/json', 400, 'malformed_file'],
+    ['UTF-8 then a byte that is not UTF-8', Buffer.concat([Buffer.from('sku,name,price\nA,Crème,1\n'), windows1252('B,Café,2\n')]), 'text/csv', 400, 'invalid_encoding'],
+    ['UTF-16 without a BOM', Buffer.from('sku,name,price\nA,B,1\n', 'utf16le'), 'text/csv', 400, 'invalid_encoding'],
+    ['JSON that is one object, not a list', '{"hello":"world"}', 'application/json', 422, 'not_a_catalog'],
+    ['a pretty-printed JSON object', JSON.stringify({ sku: 'A', name: 'B', price: 1 }, null, 2), 'application/json', 422, 'not_a_catalog'],
+    ['JSON objects without any product field', '[{"foo":1},{"bar":2}]', 'application/json', 422, 'not_a_catalog'],
   ];
   for (const [what, body, type, status, code] of refused) {
     it(`refuses ${what} with ${status} ${code} and writes nothing`, async () => {
       const session = await signUp(api.app);
       const res = await upload(session, body, type);
+      // A refused file is the merchant's problem to fix, never a server error.
+      expect(res.statusCode).not.toBe(500);
       expect(res.statusCode).toBe(status);
       expect(res.json()).toMatchObject({ error: code, message: expect.any(String) });
       expect(await nothingWritten(session.tenantId)).toBe(true);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from '../support/browser.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { startWebServer, type WebServer } from '../support/web-server.js';
+import { windows1252 } from '../catalog/helpers.js';
 
 /*
  * The catalog page in Chromium against the real API and database: a merchant signs up, uploads a CSV
@@ -92,6 +93,35 @@ it('uploads a CSV, shows progress, the report with row errors, and the searchabl
   await page.reload();
   await page.getByTestId('import-report').waitFor();
   expect(await page.getByTestId('import-report').getAttribute('data-status')).toBe('completed');
+  await context.close();
+});
+
+it('imports a Windows-1252 CSV from Excel and says how it was read', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  await context.request.post(`${web.url}/api/auth/signup`, {
+    data: { email: `catalog-1252-${Date.now()}@shop.example`, password: 'correct horse battery staple', name: 'Cat Owner', companyName: 'Café Shop' },
+  });
+  const page = await context.newPage();
+  await page.goto(`${web.url}/app/catalog`);
+  await page.getByTestId('products-empty').waitFor();
+  // What Excel's "CSV (Comma delimited)" writes on Windows: é is the single byte 0xE9.
+  const csv = windows1252('sku,name,price\nCAFE-1,Café crème,12.50\nTHE-1,Thé à la menthe,4\n');
+  await page.getByLabel('Catalog file (CSV, JSON or JSON lines)').setInputFiles({ name: 'excel.csv', mimeType: 'text/csv', buffer: csv });
+  await page.getByRole('button', { name: 'Upload' }).click();
+
+  const notice = page.getByTestId('encoding-notice');
+  await notice.waitFor();
+  expect(await notice.innerText()).toContain('Read as Windows-1252 (not UTF-8): check accented letters look right.');
+  const products = page.getByTestId('product-table').locator('tbody tr');
+  await expect.poll(() => products.count()).toBe(2);
+  expect(await products.allInnerTexts()).toEqual([expect.stringContaining('Café crème'), expect.stringContaining('Thé à la menthe')]);
+  await screenshot(page, 'catalog-windows-1252');
+
+  // A JSON file that is not a catalog: the reason, not "imported with problems".
+  await page.getByLabel('Catalog file (CSV, JSON or JSON lines)').setInputFiles({ name: 'hello.json', mimeType: 'application/json', buffer: Buffer.from('{"hello":"world"}') });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await expect.poll(() => page.getByRole('alert').innerText()).toContain('This JSON is not a list of products');
+  await screenshot(page, 'catalog-not-a-catalog');
   await context.close();
 });
 

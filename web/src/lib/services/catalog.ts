@@ -18,7 +18,8 @@ export const importReportSchema = z.object({
   uploadId: z.string(),
   fileName: z.string(),
   format: z.enum(['csv', 'json']),
-  // A string, not an enum: a status added later reads as itself instead of breaking the page.
+  // Strings, not enums: an encoding or status added later reads as itself instead of breaking the page.
+  encoding: z.string(),
   status: z.string(),
   rowsTotal: z.number().int().nullable(),
   rowsDone: z.number().int(),
@@ -103,6 +104,17 @@ export function fetchProducts(options: { query: string; page: number; pageSize?:
   const params = new URLSearchParams({ page: String(options.page), pageSize: String(options.pageSize ?? 25) });
   if (options.query.trim() !== '') params.set('query', options.query.trim());
   return requestJson(`/api/catalog/products?${params}`, productPageSchema, { cache: 'no-store' }, fetchFn);
+}
+
+const ENCODING_NAMES: Record<string, string> = { 'windows-1252': 'Windows-1252' };
+
+/**
+ * What to tell the merchant about how the file's text was read; null for UTF-8. A file that is not UTF-8
+ * is read as Windows-1252 (Excel's plain "CSV"): right for most, so it is imported, but worth a look.
+ */
+export function encodingNotice(report: ImportReport): string | null {
+  if (report.encoding === 'utf-8') return null;
+  return `Read as ${ENCODING_NAMES[report.encoding] ?? report.encoding} (not UTF-8): check accented letters look right. If they do not, save the file as “CSV UTF-8” and upload it again.`;
 }
 
 export function isFinished(report: ImportReport): boolean {
