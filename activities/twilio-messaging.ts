@@ -91,6 +91,18 @@ const RECORD_SID = `
       status_updated_at = $4::timestamptz AT TIME ZONE 'UTC', updated_at = $4::timestamptz AT TIME ZONE 'UTC'
   WHERE id = $1 AND provider_message_sid IS NULL`;
 
+/**
+ * Twilio refused this connection's credentials: the connection is broken until the merchant reconnects. Only
+ * a connected account moves (a reconnect in progress is not undone by a late failure of an old send).
+ */
+const MARK_BROKEN = `
+  UPDATE integration_accounts
+  SET status = 'broken', last_error = $2, updated_at = now() AT TIME ZONE 'UTC'
+  WHERE id = $1 AND status = 'connected'`;
+
+/** Twilio's answers that mean "these credentials do not work" rather than "this message is wrong". */
+const AUTH_FAILURE_CODES = new Set([20003, 20005]);
+
 /** The attempt stamp; content_sid only when a template is sent ($3 null keeps what is stored). */
 const STAMP_ATTEMPT = `
   UPDATE messages
@@ -118,6 +130,22 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
   const notSent = async (id: string, code: string, message: string): Promise<SendResult> => {
     await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [id, 'not_sent', code, message, new Date(now())] });
     return { outcome: 'not_sent', providerMessageSid: null, reason: code };
+  };
+
+  /**
+   * Twilio refused the connection's credentials (a rotated token, a revoked key, a suspended or vanished
+   * subaccount): no message goes out on it until the merchant reconnects, so mark the connection broken with
+   * Twilio's reason (the WhatsApp page shows it) and this message failed. Null for any other error.
+   */
+  const credentialsRefused = async (messageId: string, accountId: string, err: unknown): Promise<SendResult | null> => {
+    const status = (err as { status?: unknown }).status;
+    const code = (err as { code?: unknown }).code;
+    if (status !== 401 && !(typeof code === 'number' && AUTH_FAILURE_CODES.has(code))) return null;
+    const reason = `Twilio refused this connection's credentials (${String(code ?? status)}): ${(err as Error).message}`.slice(0, 500);
+    await sql.query({ name: 'send.mark-broken', text: MARK_BROKEN, values: [accountId, reason] });
+    clients.delete(accountId);
+    await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [messageId, 'failed', String(code ?? status), reason, new Date(now())] });
+    return { outcome: 'not_sent', providerMessageSid: null, reason: String(code ?? status) };
   };
 
   /** First writer wins: the callback (`?m=`) or this activity, whichever learns the sid first. */
@@ -154,7 +182,14 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
           throw ApplicationFailure.retryable('The previous send attempt may still be landing at Twilio; checking again shortly.', 'SendSettling');
         }
         const since = attemptedAt - LOOKUP_SKEW_MS;
-        const recent = await client.messages.list({ to, limit: 50 });
+        let recent;
+        try {
+          recent = await client.messages.list({ to, limit: 50 });
+        } catch (err) {
+          const refused = await credentialsRefused(row.id, accountId, err);
+          if (refused) return refused;
+          throw err;
+        }
         for (const m of recent) {
           const matches = m.direction.startsWith('outbound') && m.messagingServiceSid === messagingServiceSid &&
             m.dateCreated.getTime() >= since && (useTemplate || m.body === row.body);
@@ -183,6 +218,8 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
       } catch (err) {
         const status = (err as { status?: unknown }).status;
         const code = (err as { code?: unknown }).code;
+        const refused = await credentialsRefused(row.id, accountId, err);
+        if (refused) return refused;
         // A 4xx (except 429) is Twilio refusing this message: it was not accepted, and will not be on retry.
         if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
           await sql.query({

@@ -155,7 +155,9 @@ export function createTwilioProvisioningActivities(deps: TwilioProvisioningDeps)
         const keys = master().api.v2010.accounts(ref.subaccountSid).keys;
         const stored = await vault().loadApiKey(ref);
         const name = twilioResourceName(ref.tenantId);
-        const sids = new Set((await keys.list()).filter((k) => k.friendlyName === name).map((k) => k.sid));
+        // A subaccount that no longer exists (closed, or a wiped stand-in) has no keys left to revoke.
+        const listed = await keys.list().catch((err: unknown) => (restError(err)?.status === 404 ? [] : Promise.reject(err)));
+        const sids = new Set(listed.filter((k) => k.friendlyName === name).map((k) => k.sid));
         if (stored) sids.add(stored.sid);
         for (const sid of sids) {
           // Already gone (a retry, or removed in the console) is what we wanted.

@@ -31,7 +31,7 @@ const onboardingSchema = z.object({
 });
 const runSchema = z.object({ workflowId: z.string(), runId: z.string(), status: z.string(), temporalUiUrl: z.string() });
 export const connectionSchema = z.object({
-  status: z.enum(['not_connected', 'connecting', 'waiting_for_sender', 'connected', 'failed', 'disconnected']),
+  status: z.enum(['not_connected', 'connecting', 'waiting_for_sender', 'connected', 'failed', 'disconnected', 'broken']),
   phoneNumber: z.string().nullable(),
   messagingServiceSid: z.string().nullable(),
   subaccountSid: z.string().nullable(),

@@ -90,11 +90,12 @@ export function isActive(connection: Connection | null): boolean {
 }
 
 /** Where the wizard is, from the database status and the latest run. */
-export type WizardStage = 'start' | 'in_progress' | 'failed' | 'connected';
+export type WizardStage = 'start' | 'in_progress' | 'failed' | 'connected' | 'broken';
 
 export function stageOf(connection: Connection): WizardStage {
   if (isActive(connection)) return 'in_progress';
   if (connection.status === 'connected') return 'connected';
   if (connection.status === 'failed') return 'failed';
+  if (connection.status === 'broken') return 'broken';
   return 'start';
 }

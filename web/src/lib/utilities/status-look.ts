@@ -175,6 +175,12 @@ const WHATSAPP_LOOKS: Record<string, WhatsAppLook> = {
     nextStep: 'WARA is not answering on WhatsApp. Reconnect to resume.',
     action: 'Reconnect',
   },
+  broken: {
+    tone: 'bad',
+    label: 'Connection broken',
+    nextStep: 'Twilio no longer accepts this connection, so replies cannot be sent. Reconnect to fix it.',
+    action: 'See why and reconnect',
+  },
 };
 
 export function whatsappLook(status: string): WhatsAppLook {
@@ -191,6 +197,7 @@ const DISCONNECT_LABELS: Record<string, string> = {
   connected: 'Disconnect WhatsApp',
   in_progress: 'Cancel and disconnect',
   failed: 'Remove this connection',
+  broken: 'Remove this connection',
 };
 
 /** The WhatsApp page's disconnect button, worded for where the connection is (its wizard stage). */
