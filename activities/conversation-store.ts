@@ -1,12 +1,11 @@
 // The conversation's own records in our database, written by its workflows: fallback answers, opt-out
 // changes with their one confirmation, and sends that had to be given up. Every write is keyed (inbound
 // MessageSid or message id), so a retried activity repeats harmlessly.
-import { writeAudit } from '../lib/audit.js';
 import { fallbackAnswer } from '../lib/ai/answer-check.js';
-import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from '../lib/conversations/opt-out.js';
+import { recordOptOutChange } from '../lib/conversations/opt-out-store.js';
 import { recordGatedTurn, recordNoReply } from '../lib/conversations/no-reply.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
-import { findReplyIntent, insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import { insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import type { ReplyInput } from '../workflows/contracts/reply.js';
 
@@ -40,32 +39,7 @@ export function createConversationStoreActivities({ prisma }: ConversationStoreD
      * so a retry neither flips the flag twice nor confirms twice.
      */
     async recordOptOutChange(input: { tenantId: string; conversationId: string; inboundSid: string; optedOut: boolean }): Promise<{ messageId: string }> {
-      const existing = await findReplyIntent(prisma, input.inboundSid);
-      if (existing) return { messageId: existing.messageId };
-      const now = new Date();
-      await prisma.$transaction(async (tx) => {
-        await tx.conversation.update({
-          where: { id: input.conversationId, tenantId: input.tenantId },
-          data: { optedOut: input.optedOut, optedOutAt: input.optedOut ? now : null },
-        });
-        await writeAudit(tx, {
-          tenantId: input.tenantId,
-          actorType: 'workflow',
-          action: input.optedOut ? 'conversation.opted_out' : 'conversation.opted_in',
-          targetType: 'conversation',
-          targetId: input.conversationId,
-          details: { messageSid: input.inboundSid },
-        });
-      });
-      const intent = await insertReplyIntent(prisma, {
-        tenantId: input.tenantId,
-        conversationId: input.conversationId,
-        replyToMessageSid: input.inboundSid,
-        body: input.optedOut ? OPT_OUT_CONFIRMATION : OPT_IN_CONFIRMATION,
-        source: 'system',
-        status: 'queued',
-      });
-      return { messageId: intent.messageId };
+      return recordOptOutChange(prisma, { ...input, via: 'keyword' });
     },
 
     /** The turn got no AI reply (opted out, taken over): its messages say why in the dashboard. */

@@ -17,6 +17,7 @@ import type { Env } from '../lib/config/env.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { loggerOptions } from '../lib/logging.js';
 import { createTwilioClient, type TwilioClient } from '../lib/twilio/client.js';
+import { createPictureLoader, TWILIO_API_ORIGIN } from '../lib/twilio/pictures.js';
 import type { ActivityTimings, WorkerDeps } from './deps.js';
 import { buildHealthProbes } from './probes.js';
 
@@ -53,6 +54,11 @@ export function createActivities(deps: WorkerDeps, timings: ActivityTimings = {}
       openai: createOpenAIClient({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }),
       model: env.OPENAI_MODEL,
       timeoutMs: env.OPENAI_TIMEOUT_MS,
+      loadPicture: createPictureLoader({
+        prisma,
+        credentials,
+        allowedOrigins: [TWILIO_API_ORIGIN, ...(env.TWILIO_API_BASE_URL ? [env.TWILIO_API_BASE_URL] : [])],
+      }),
     }),
     ...createTwilioMessagingActivities({
       prisma,

@@ -127,11 +127,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const reply = { tenantId, conversationId, inboundSids, withinWindow: windowOpen() };
     repliesStarted += 1;
     try {
+      let result;
       if (replyAs === 'inline') {
         // The same steps in this run: the intent row keyed by the inbound sid is what stops a second reply.
-        await replyWorkflow(reply);
+        result = await replyWorkflow(reply);
       } else {
-        await executeChild(replyWorkflow, {
+        result = await executeChild(replyWorkflow, {
           workflowId: workflowIds.reply(last),
           args: [reply],
           // A reply half-way through a send must finish even if this run is terminated or moves on.
@@ -139,7 +140,9 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
       }
-      lastSkipReason = null;
+      // The customer asked in words to stop: the reply was the confirmation; from now on, as after STOP.
+      if (result.optedOut) optedOut = true;
+      lastSkipReason = result.optedOut ? 'opted_out' : null;
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.

@@ -43,13 +43,14 @@ export async function replyWorkflow(input: ReplyInput): Promise<ReplyResult> {
   }
   if (!draft.send) return { messageId: draft.messageId, outcome: 'not_sent', reason: draft.reason };
 
+  const optedOut = 'optedOut' in draft && draft.optedOut === true ? { optedOut: true } : {};
   try {
     const sent = await messaging.sendMessage({ messageId: draft.messageId, withinWindow: input.withinWindow });
-    return { messageId: draft.messageId, outcome: sent.outcome, reason: sent.reason };
+    return { messageId: draft.messageId, outcome: sent.outcome, reason: sent.reason, ...optedOut };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Twilio kept failing: say so on the message instead of leaving it "queued" for ever.
     await store.recordSendGaveUp({ messageId: draft.messageId, reason: failureReason(err) });
-    return { messageId: draft.messageId, outcome: 'not_sent', reason: failureReason(err) };
+    return { messageId: draft.messageId, outcome: 'not_sent', reason: failureReason(err), ...optedOut };
   }
 }

@@ -1,15 +1,23 @@
 // The fake model's "brain": a pure, deterministic function from chat messages to a reply that is
-// grounded in the `<catalog>` block of the system messages. Same messages ⇒ same text, always.
+// grounded in the `<catalog>` block of the system messages, written in the language the draft prompt asks
+// for (`Customer language: xx.`). Same messages ⇒ same text, always.
 import { parseCatalogContext, type CatalogContextProduct } from '../../lib/ai/catalog-context.js';
+import { answerLanguageOf, PICTURE_NOTE } from '../../lib/ai/understand.js';
+import { detectLanguage, isGreetingOnly as isGreetingOnlyText, isLang, searchTerms, type Lang } from './language.js';
+import { REPLIES } from './replies.js';
 
 export interface FakeChatMessage {
   role: string;
+  /** The text (text parts joined by newlines); images are never kept. */
   content: string;
+  /** How many image parts the message carried (absent when none). */
+  images?: number;
 }
 
-export const NO_MATCH_ANSWER = "I couldn't find that in our catalog — could you tell me more?";
-export const PARTIAL_MATCH_NOTE = "I couldn't find everything you asked about in our catalog — could you tell me more about the rest?";
-export const GREETING_ANSWER = 'Hello! How can I help you today?';
+export const NO_MATCH_ANSWER = REPLIES.en.noMatch;
+export const PARTIAL_MATCH_NOTE = REPLIES.en.partialMatch;
+export const GREETING_ANSWER = REPLIES.en.greeting;
+export const PICTURE_ANSWER = REPLIES.en.picture;
 
 /** Products per question: enough to cover ties ("shirts?") without dumping the whole catalog. */
 const MAX_PER_QUESTION = 3;
@@ -18,11 +26,6 @@ const DESCRIPTION_WEIGHT = 1;
 const SKU_WEIGHT = 10;
 /** At least one name word (or the SKU, or three description words) must match. */
 const MIN_SCORE = 3;
-
-const GREETINGS = new Set(
-  ('hi hello hey hiya yo there hola buenas buenos dia dias tardes noches bonjour salut bonsoir ola oi bom boa ' +
-    'tarde noite good morning afternoon evening day how are you doing all everyone').split(' '),
-);
 
 // Filler words of the questions customers ask (en/es/pt/fr) that must not count as product overlap.
 const STOPWORDS = new Set(
@@ -61,9 +64,9 @@ function compact(text: string): string {
   return normalize(text).replace(/[^\p{L}\p{N}]/gu, '');
 }
 
+/** Only greeting words, in any of the fake's languages ("hola buenas tardes", "Guten Tag"). */
 export function isGreetingOnly(text: string): boolean {
-  const ws = words(text);
-  return ws.length > 0 && ws.every((w) => GREETINGS.has(w));
+  return isGreetingOnlyText(text);
 }
 
 interface IndexedProduct {
@@ -93,8 +96,33 @@ function score(p: IndexedProduct, question: Set<string>, questionChunks: string[
   return s;
 }
 
-export function bestMatches(question: string, catalog: CatalogContextProduct[]): CatalogContextProduct[] {
+export interface MatchContext {
+  /** The catalog's language, which the question's words are translated into before matching. */
+  target: Lang;
+  /** Catalog product names, for spelling correction. */
+  names: string[];
+  /** The answer language, taken as the question's language when its words tie or give no evidence. */
+  hint?: Lang;
+}
+
+export function matchContext(catalog: CatalogContextProduct[], hint?: Lang): MatchContext {
+  const names = catalog.map((p) => p.name);
+  return { target: names.length > 0 ? detectLanguage(names.join('\n')) : 'en', names, ...(hint ? { hint } : {}) };
+}
+
+/**
+ * The question's words plus their lexicon translation into the catalog's language, spelling corrected:
+ * "Precio de la mochila de cuero?" also says "leather backpack" to an English catalog.
+ */
+function translatedWords(question: string, context: MatchContext): string[] {
+  const source = detectLanguage(question, context.hint);
+  const terms = searchTerms(question, { source, target: context.target, sampleNames: context.names, max: 50 });
+  return terms.flatMap((t) => [...contentWords(t)]);
+}
+
+export function bestMatches(question: string, catalog: CatalogContextProduct[], context: MatchContext = matchContext(catalog)): CatalogContextProduct[] {
   const q = contentWords(question);
+  for (const w of translatedWords(question, context)) q.add(w);
   const chunks = question.split(/\s+/).map(compact).filter(Boolean);
   const scored = index(catalog).map((p) => ({ p, s: score(p, q, chunks, compact(question)) }));
   const top = Math.max(0, ...scored.map((x) => x.s));
@@ -103,34 +131,45 @@ export function bestMatches(question: string, catalog: CatalogContextProduct[]):
   return scored.filter((x) => x.s === top).slice(0, MAX_PER_QUESTION).map((x) => x.p.product);
 }
 
-export function describeProduct(p: CatalogContextProduct): string {
-  let line = `The ${p.name} (SKU ${p.sku}) costs ${p.price} ${p.currency}.`;
-  if (p.stock !== undefined) line += p.stock > 0 ? " It's in stock." : " It's currently out of stock.";
+export function describeProduct(p: CatalogContextProduct, lang: Lang = 'en'): string {
+  const r = REPLIES[lang];
+  let line = r.product(p);
+  if (p.stock !== undefined) line += ` ${p.stock > 0 ? r.inStock : r.outOfStock}`;
   return line;
+}
+
+/** The language the draft prompt asks for (`answerLanguageLine`), English when absent or not one the fake writes. */
+export function answerLanguage(systemText: string): Lang {
+  const code = answerLanguageOf(systemText);
+  return code && isLang(code) ? code : 'en';
 }
 
 /**
  * The customer's current turn: every user message after the last assistant message (a burst),
  * each line treated as its own question so a burst merged into one message is handled the same.
+ * A picture is an image part, or PICTURE_NOTE in the text (an image that could not be loaded).
  */
-function currentQuestions(messages: FakeChatMessage[]): string[] {
+function currentTurn(messages: FakeChatMessage[]): { questions: string[]; picture: boolean } {
   let start = 0;
   messages.forEach((m, i) => {
     if (m.role === 'assistant') start = i + 1;
   });
-  return messages
-    .slice(start)
-    .filter((m) => m.role === 'user')
-    .flatMap((m) => m.content.split(/\r?\n/))
+  const users = messages.slice(start).filter((m) => m.role === 'user');
+  const picture = users.some((m) => (m.images ?? 0) > 0 || m.content.includes(PICTURE_NOTE));
+  const questions = users
+    .flatMap((m) => m.content.split(PICTURE_NOTE).join('\n').split(/\r?\n/))
     .map((l) => l.trim())
     .filter(Boolean);
+  return { questions, picture };
 }
 
 export function answerChat(messages: FakeChatMessage[]): string {
-  const catalog = parseCatalogContext(
-    messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n'),
-  );
-  const questions = currentQuestions(messages);
+  const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n');
+  const catalog = parseCatalogContext(system);
+  const lang = answerLanguage(system);
+  const r = REPLIES[lang];
+  const context = matchContext(catalog, lang);
+  const { questions, picture } = currentTurn(messages);
   let greeted = false;
   let unmatched = 0;
   const found = new Map<string, CatalogContextProduct>();
@@ -139,14 +178,21 @@ export function answerChat(messages: FakeChatMessage[]): string {
       greeted = true;
       continue;
     }
-    const matches = bestMatches(q, catalog);
+    const matches = bestMatches(q, catalog, context);
     if (matches.length === 0) unmatched++;
     for (const p of matches) if (!found.has(p.sku)) found.set(p.sku, p);
   }
-  if (found.size === 0 && unmatched === 0) return GREETING_ANSWER;
-  const lines: string[] = greeted ? ['Hello!'] : [];
-  if (found.size === 0) return [...lines, NO_MATCH_ANSWER].join('\n');
-  lines.push(...[...found.values()].map(describeProduct));
-  if (unmatched > 0) lines.push(PARTIAL_MATCH_NOTE);
+  const lines: string[] = greeted ? [r.hello] : [];
+  const products = [...found.values()].map((p) => describeProduct(p, lang));
+  if (picture) {
+    // The fake cannot see pictures: it says so, and answers whatever the text asked.
+    lines.push(r.picture, ...products);
+    if (products.length > 0 && unmatched > 0) lines.push(r.partialMatch);
+    return lines.join('\n');
+  }
+  if (found.size === 0 && unmatched === 0) return r.greeting;
+  if (found.size === 0) return [...lines, r.noMatch].join('\n');
+  lines.push(...products);
+  if (unmatched > 0) lines.push(r.partialMatch);
   return lines.join('\n');
 }

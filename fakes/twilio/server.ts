@@ -12,6 +12,7 @@ import { registerContentRoutes } from './routes/content.js';
 import { registerControlActorRoutes } from './routes/control-actors.js';
 import { registerControlSmsRoutes } from './routes/control-sms.js';
 import { registerControlRoutes } from './routes/control.js';
+import { registerMediaRoutes } from './routes/media.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerMessagingRoutes } from './routes/messaging.js';
 import { registerPhoneNumberRoutes } from './routes/phone-numbers.js';
@@ -118,6 +119,7 @@ export function buildFakeTwilioApp(ctx: FakeContext, log?: (line: string) => voi
   registerAccountRoutes(app, ctx);
   registerMessagingRoutes(app, ctx);
   registerMessageRoutes(app, ctx);
+  registerMediaRoutes(app, ctx);
   registerPhoneNumberRoutes(app, ctx);
   registerServiceNumberRoutes(app, ctx);
   registerContentRoutes(app, ctx);

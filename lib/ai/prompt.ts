@@ -1,11 +1,22 @@
 // The reply prompt: guardrails, who the merchant is, the relevant catalog products (in the `<catalog>`
 // contract the answer checker and the local model stand-in read back), and the conversation so far.
+import { priceText } from '../catalog/money.js';
 import type { RetrievedProduct } from '../catalog/retrieve.js';
 import { formatCatalogContext, type CatalogContextProduct } from './catalog-context.js';
+import { answerLanguageLine, PICTURE_NOTE } from './understand.js';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A user message's parts when it carries pictures (OpenAI's content-part shape). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
+export type ChatMessage =
+  | { role: 'system' | 'assistant'; content: string }
+  | { role: 'user'; content: string | ContentPart[] };
+
+/** One customer message of the current turn: its text and the pictures that came with it. */
+export interface TurnMessage {
+  body: string;
+  /** One entry per picture: a `data:` URL the model can look at, or null when it could not be loaded. */
+  pictures: Array<string | null>;
 }
 
 export interface HistoryEntry {
@@ -21,8 +32,10 @@ export interface ReplyPromptInput {
   /** Earlier messages, oldest first, without the current turn. */
   history: HistoryEntry[];
   /** The customer's current turn (a burst is several messages), oldest first. */
-  turn: string[];
+  turn: TurnMessage[];
   products: CatalogContextProduct[];
+  /** The customer's language (ISO 639-1) as understood; the answer is written in it. */
+  language?: string;
   /** Set when regenerating: what the checker rejected in the previous answer. */
   correction?: string;
 }
@@ -45,6 +58,7 @@ export function buildReplyPrompt(input: ReplyPromptInput): ChatMessage[] {
     { role: 'system', content: guardrails },
     { role: 'system', content: `Relevant products from the catalog:\n${formatCatalogContext(input.products)}` },
   ];
+  if (input.language) messages.push({ role: 'system', content: answerLanguageLine(input.language) });
   if (input.correction) {
     messages.push({
       role: 'system',
@@ -54,8 +68,24 @@ export function buildReplyPrompt(input: ReplyPromptInput): ChatMessage[] {
   for (const entry of input.history.slice(-HISTORY_LIMIT)) {
     messages.push({ role: entry.role, content: clip(entry.body) });
   }
-  for (const text of input.turn) messages.push({ role: 'user', content: clip(text) });
+  for (const message of input.turn) messages.push(userMessage(message));
   return messages;
+}
+
+/** A customer message; one with pictures says so in words and, for those that loaded, shows them. */
+function userMessage({ body, pictures }: TurnMessage): ChatMessage {
+  if (pictures.length === 0) return { role: 'user', content: clip(body) };
+  const text = [PICTURE_NOTE, clip(body)].filter(Boolean).join('\n');
+  const images = pictures.flatMap((url): ContentPart[] => (url ? [{ type: 'image_url', image_url: { url } }] : []));
+  return { role: 'user', content: images.length === 0 ? text : [{ type: 'text', text }, ...images] };
+}
+
+/** The prompt as stored with the reply ("why did it say that"): pictures named, not their bytes. */
+export function promptForRecord(messages: readonly ChatMessage[]): Array<{ role: string; content: string }> {
+  return messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === 'string' ? m.content : m.content.map((part) => (part.type === 'text' ? part.text : '[picture]')).join('\n'),
+  }));
 }
 
 /** Retrieved products in the catalog-block shape; products without a price are left out (nothing to quote). */
@@ -63,7 +93,7 @@ export function toCatalogContext(products: readonly RetrievedProduct[]): Catalog
   const out: CatalogContextProduct[] = [];
   for (const p of products) {
     if (p.price === null) continue;
-    const item: CatalogContextProduct = { sku: p.sku, name: p.name, price: displayPrice(p.price), currency: p.currency.toUpperCase() };
+    const item: CatalogContextProduct = { sku: p.sku, name: p.name, price: priceText(p.price, p.currency), currency: p.currency.toUpperCase() };
     if (p.stock !== null) item.stock = p.stock;
     if (p.description) item.description = p.description;
     out.push(item);
@@ -71,16 +101,13 @@ export function toCatalogContext(products: readonly RetrievedProduct[]): Catalog
   return out;
 }
 
-/** "19.990" (numeric(14,3) as text) → "19.99"; keeps at least two decimals and any significant third. */
-export function displayPrice(stored: string): string {
-  const [whole, frac = ''] = stored.split('.');
-  const trimmed = frac.replace(/0+$/, '');
-  return `${whole}.${trimmed.padEnd(2, '0')}`;
-}
-
-/** The text the retrieval searches with: the whole turn, so a burst's questions all find their products. */
-export function retrievalQuery(turn: readonly string[]): string {
-  return turn.join('\n').slice(0, 2000);
+/**
+ * The text the retrieval searches with: the understood search terms first (the catalog's language, spelling
+ * fixed), then the whole turn as written, so a burst's questions and a catalog in the customer's own
+ * language still match.
+ */
+export function retrievalQuery(turn: readonly TurnMessage[], searchTerms: readonly string[] = []): string {
+  return [...searchTerms, ...turn.map((m) => m.body)].join('\n').slice(0, 2000);
 }
 
 function clip(text: string): string {

@@ -1,3 +1,4 @@
+import { priceText } from './money.js';
 import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../db/client.js';
 
@@ -48,7 +49,7 @@ export async function listProducts(
     sku: p.sku,
     name: p.name,
     description: p.description,
-    price: p.price?.toString() ?? null,
+    price: p.price === null ? null : priceText(p.price.toString(), p.currency),
     currency: p.currency,
     stock: p.stock,
     category: p.category,

@@ -1,8 +1,9 @@
 import type { PrismaClient } from '../db/client.js';
 import { sqlPool } from '../db/sql.js';
+import { priceText } from './money.js';
 import type { ProductListItem } from './products.js';
 
-/** A product as the list shows it (price: decimal as text, exactly as stored, e.g. "12.5"), plus its score. */
+/** A product as the list shows it (price: decimal text with the currency's minor units, e.g. "12.50"), plus its score. */
 export interface RetrievedProduct extends Omit<ProductListItem, 'updatedAt'> {
   attributes: unknown;
   /** Higher is more relevant; only comparable within one call. */
@@ -71,5 +72,18 @@ export async function retrieveProducts(prisma: PrismaClient, tenantId: string, q
     [tenantId, orQuery, tokens, Math.max(1, Math.min(limit, 50))],
   );
   // pg already gives float8 as a number, int as a number, jsonb parsed and the price (::text) as text.
-  return rows;
+  return rows.map((row) => (row.price === null ? row : { ...row, price: priceText(row.price, row.currency) }));
+}
+
+/**
+ * A few of the tenant's product names: shown to the model that reads a customer's turn, so it writes search
+ * terms in the catalog's language and words. Any few will do; no ORDER BY keeps it cheap on a large catalog.
+ */
+export async function catalogSample(prisma: PrismaClient, tenantId: string, size = 8): Promise<string[]> {
+  const { rows } = await sqlPool(prisma).query<{ name: string }>({
+    name: 'retrieve.catalog-sample',
+    text: 'SELECT name FROM products WHERE tenant_id = $1 AND active LIMIT $2',
+    values: [tenantId, size],
+  });
+  return rows.map((r) => r.name);
 }

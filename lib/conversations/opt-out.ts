@@ -17,3 +17,17 @@ export function optOutIntent(body: string): OptOutIntent | null {
 export const OPT_OUT_CONFIRMATION =
   'You have been unsubscribed and will not receive more automated messages from us. Reply START to resubscribe.';
 export const OPT_IN_CONFIRMATION = 'You are subscribed again. Ask us anything about our products!';
+
+// The confirmation in the customer's language when they asked in words (the keyword START works in all).
+const OPT_OUT_CONFIRMATIONS: Record<string, string> = {
+  en: OPT_OUT_CONFIRMATION,
+  es: 'Te hemos dado de baja y no recibirás más mensajes automáticos. Responde START para volver a suscribirte.',
+  pt: 'Você foi descadastrado e não receberá mais mensagens automáticas. Responda START para voltar a receber.',
+  de: 'Sie wurden abgemeldet und erhalten keine automatischen Nachrichten mehr. Antworten Sie START, um sie wieder zu erhalten.',
+  fr: 'Vous êtes désinscrit et ne recevrez plus de messages automatiques. Répondez START pour vous réinscrire.',
+  it: 'Sei stato disiscritto e non riceverai più messaggi automatici. Rispondi START per iscriverti di nuovo.',
+};
+
+export function optOutConfirmation(language: string | null = null): string {
+  return (language && Object.hasOwn(OPT_OUT_CONFIRMATIONS, language) ? OPT_OUT_CONFIRMATIONS[language] : undefined) ?? OPT_OUT_CONFIRMATION;
+}

@@ -4,6 +4,7 @@
 // Plain `pg` (lib/db/sql.ts), not Prisma: these run on every AI reply, and Prisma's query compiler cost
 // more worker CPU than the queries themselves. Timestamps are the worker's clock, as Prisma wrote them.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../db/client.js';
 import { isUniqueViolation, sqlPool } from '../db/sql.js';
 import type { HistoryEntry } from '../ai/prompt.js';
@@ -164,10 +165,15 @@ function jsonb(value: Prisma.InputJsonValue | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+export interface InboundMedia {
+  url: string;
+  contentType: string | null;
+}
+
 export interface ReplyContext {
   history: HistoryEntry[];
-  /** Bodies of the turn's inbound messages, in the order they arrived. */
-  turn: string[];
+  /** The turn's inbound messages, in the order they arrived, with what Twilio said came attached. */
+  turn: Array<{ body: string; media: InboundMedia[] }>;
 }
 
 /** The conversation as the model should see it: earlier messages as history, this turn's messages last. */
@@ -176,9 +182,9 @@ export async function loadReplyContext(
   input: { tenantId: string; conversationId: string; inboundSids: string[] },
   historyLimit: number,
 ): Promise<ReplyContext> {
-  const { rows: recent } = await sqlPool(prisma).query<{ direction: 'inbound' | 'outbound'; body: string; providerMessageSid: string | null }>({
+  const { rows: recent } = await sqlPool(prisma).query<{ direction: 'inbound' | 'outbound'; body: string; media: unknown; providerMessageSid: string | null }>({
     name: 'reply-store.recent-messages',
-    text: `SELECT direction::text AS direction, body, provider_message_sid AS "providerMessageSid"
+    text: `SELECT direction::text AS direction, body, media, provider_message_sid AS "providerMessageSid"
            FROM messages
            WHERE conversation_id = $1 AND tenant_id = $2 AND status <> 'not_sent'
            ORDER BY created_at DESC, id DESC
@@ -186,13 +192,17 @@ export async function loadReplyContext(
     values: [input.conversationId, input.tenantId, historyLimit + input.inboundSids.length],
   });
   const turnSids = new Set(input.inboundSids);
+  const inTurn = (m: { providerMessageSid: string | null }) => m.providerMessageSid !== null && turnSids.has(m.providerMessageSid);
   const all = recent.reverse();
   // Messages that arrived after this turn belong to the next turn, not to this one's history.
-  const lastOfTurn = all.findLastIndex((m) => m.providerMessageSid !== null && turnSids.has(m.providerMessageSid));
+  const lastOfTurn = all.findLastIndex(inTurn);
   const ordered = lastOfTurn >= 0 ? all.slice(0, lastOfTurn + 1) : all;
-  const turn = ordered.filter((m) => m.providerMessageSid !== null && turnSids.has(m.providerMessageSid)).map((m) => m.body);
+  const turn = ordered.filter(inTurn).map((m) => ({ body: m.body, media: storedMedia.parse(m.media ?? []) }));
   const history = ordered
-    .filter((m) => !(m.providerMessageSid !== null && turnSids.has(m.providerMessageSid)) && m.body.trim() !== '')
+    .filter((m) => !inTurn(m) && m.body.trim() !== '')
     .map((m): HistoryEntry => ({ role: m.direction === 'inbound' ? 'user' : 'assistant', body: m.body }));
   return { history, turn };
 }
+
+/** `messages.media` as the webhook stored it; anything else reads as no media. */
+const storedMedia = z.array(z.object({ url: z.string(), contentType: z.string().nullable() })).catch([]);

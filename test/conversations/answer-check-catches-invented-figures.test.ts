@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkAnswer } from '../../lib/ai/answer-check.js';
 import { parseCatalogContext } from '../../lib/ai/catalog-context.js';
-import { buildReplyPrompt, displayPrice } from '../../lib/ai/prompt.js';
+import { buildReplyPrompt, promptForRecord } from '../../lib/ai/prompt.js';
+import { priceText } from '../../lib/catalog/money.js';
+import { answerLanguageOf, PICTURE_NOTE } from '../../lib/ai/understand.js';
 import { optOutIntent } from '../../lib/conversations/opt-out.js';
 
 const catalog = [
@@ -35,15 +37,38 @@ describe('the reply prompt', () => {
     const messages = buildReplyPrompt({
       tenantName: 'Ada Shop',
       history: [{ role: 'user', body: 'hi' }, { role: 'assistant', body: 'Hello!' }],
-      turn: ['price of the mug?', 'and the shirt?'],
+      turn: [{ body: 'price of the mug?', pictures: [] }, { body: 'and the shirt?', pictures: [] }],
       products: catalog,
     });
     expect(messages[0]!.content).toContain('Ada Shop');
-    expect(parseCatalogContext(messages[1]!.content).map((p) => p.sku)).toEqual(['TS-001', 'MUG-7']);
+    expect(parseCatalogContext(String(messages[1]!.content)).map((p) => p.sku)).toEqual(['TS-001', 'MUG-7']);
     expect(messages.slice(2).map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'user']);
-    expect(displayPrice('19.990')).toBe('19.99');
-    expect(displayPrice('5.000')).toBe('5.00');
-    expect(displayPrice('1.234')).toBe('1.234');
+    // Prices keep the currency's minor units and any further digits the merchant entered, never rounded.
+    expect(priceText('19.990', 'USD')).toBe('19.99');
+    expect(priceText('5.000', 'usd')).toBe('5.00');
+    expect(priceText('1.234', 'USD')).toBe('1.234');
+    expect(priceText('14.9', 'EUR')).toBe('14.90');
+    expect(priceText('95', 'JPY')).toBe('95');
+    expect(priceText('0.5', 'KWD')).toBe('0.500');
+  });
+
+  it('answers in the customer\'s language, and shows pictures (or says one was sent) beside the text', () => {
+    const messages = buildReplyPrompt({
+      tenantName: 'Ada Shop',
+      history: [],
+      turn: [{ body: '', pictures: ['data:image/png;base64,AAAA'] }, { body: '¿Y esto?', pictures: [null] }],
+      products: catalog,
+      language: 'es',
+    });
+    expect(answerLanguageOf(String(messages[2]!.content))).toBe('es');
+    expect(messages[3]).toEqual({
+      role: 'user',
+      content: [{ type: 'text', text: PICTURE_NOTE }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }],
+    });
+    // A picture that could not be loaded is still mentioned, so the model does not answer a blank turn.
+    expect(messages[4]).toEqual({ role: 'user', content: `${PICTURE_NOTE}\n¿Y esto?` });
+    // The stored prompt names pictures instead of keeping their bytes.
+    expect(promptForRecord(messages)[3]!.content).toBe(`${PICTURE_NOTE}\n[picture]`);
   });
 
   it('opt-out keywords are whole messages only', () => {

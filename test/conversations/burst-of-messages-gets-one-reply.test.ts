@@ -42,7 +42,7 @@ describe('a burst of messages', () => {
     }, 'the second reply');
     expect(replies.map((m) => m.body).join('\n')).toContain('Ceramic Coffee Mug');
     // The second prompt carried the first exchange as history.
-    const last = h.openai.control.requests().at(-1)!;
+    const last = h.openai.control.requests().filter((r) => r.kind === 'draft').at(-1)!;
     expect(last.messages.some((m) => m.role === 'assistant' && m.content.includes('Wool Beanie Hat'))).toBe(true);
   });
 });

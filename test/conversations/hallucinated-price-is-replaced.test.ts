@@ -19,7 +19,7 @@ async function askAndWait(body: string) {
 
 describe('the answer check', () => {
   it('a price the catalog does not have is caught and the regenerated answer quotes the real one', async () => {
-    h.openai.control.force('The Blue Cotton T-Shirt (SKU TS-001) costs 9.99 USD. Great deal!', 1);
+    h.openai.control.force('The Blue Cotton T-Shirt (SKU TS-001) costs 9.99 USD. Great deal!', 1, 'draft');
     const { sent, row } = await askAndWait('How much is the blue cotton t-shirt?');
     expect(sent.body).not.toContain('9.99');
     expect(sent.body).toContain('19.90 USD');
@@ -28,7 +28,7 @@ describe('the answer check', () => {
   });
 
   it('an invented product twice in a row gets the safe fallback answer instead', async () => {
-    h.openai.control.force('The Golden Unicorn Mug (SKU GOLD-1) costs 99.00 USD.', 2);
+    h.openai.control.force('The Golden Unicorn Mug (SKU GOLD-1) costs 99.00 USD.', 2, 'draft');
     const { sent, row } = await askAndWait('Do you have a ceramic coffee mug?');
     expect(sent.body).not.toMatch(/99|Golden/);
     expect(sent.body).toContain('will get back to you shortly');

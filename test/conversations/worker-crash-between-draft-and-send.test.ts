@@ -82,7 +82,7 @@ describe.each(['inline', 'child'] as const)('a worker dying mid-reply (replies r
       const row = await h.prisma.message.findUniqueOrThrow({ where: { id: draft.id } });
       expect(row.providerMessageSid).toBe(sent!.sid);
       // The draft was not regenerated after the restart (the stored intent was reused).
-      expect(h.openai.control.requests().filter((r) => r.messages.some((m) => m.content === 'price of the wool beanie hat?'))).toHaveLength(1);
+      expect(h.openai.control.requests().filter((r) => r.kind === 'draft' && r.messages.some((m) => m.content === 'price of the wool beanie hat?'))).toHaveLength(1);
     } finally {
       await healthy.stop();
     }

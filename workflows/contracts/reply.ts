@@ -17,4 +17,6 @@ export interface ReplyResult {
   messageId: string;
   outcome: 'sent' | 'already_sent' | 'not_sent';
   reason: string | null;
+  /** The customer asked in words to stop messages: the reply was the opt-out confirmation. */
+  optedOut?: boolean;
 }
