@@ -195,7 +195,8 @@ describe('GET endpoints', () => {
     const get = (url: string, s: TestSession = session) => api.app.inject({ method: 'GET', url, headers: authHeaders(s) });
     const all = (await get('/api/catalog/products?pageSize=2')).json<{ items: { sku: string; price: string }[]; total: number }>();
     expect(all.total).toBe(3);
-    expect(all.items.map((p) => [p.sku, p.price])).toEqual([['S-2', '11'], ['H-1', '5']]);
+    // Decimal text with the currency's minor units (USD: two), the same as the AI's sources and replies.
+    expect(all.items.map((p) => [p.sku, p.price])).toEqual([['S-2', '11.00'], ['H-1', '5.00']]);
     const page2 = (await get('/api/catalog/products?pageSize=2&page=2')).json<{ items: { sku: string }[] }>();
     expect(page2.items.map((p) => p.sku)).toEqual(['S-1']);
     const search = (await get('/api/catalog/products?query=SHOE')).json<{ items: { sku: string }[]; total: number }>();
