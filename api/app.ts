@@ -35,8 +35,9 @@ export interface BuildApiOptions {
 export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger === false ? false : loggerOptions(deps.env.LOG_LEVEL),
-    // Twilio and Stripe sign their callbacks over the URL we publish; behind a proxy we trust its headers.
-    trustProxy: true,
+    // Only configured peers (the dashboard's proxy, a load balancer) may state the client's address: with
+    // `true`, any client could pick its own X-Forwarded-For and dodge per-address limits.
+    trustProxy: trustedProxies(deps.env.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -81,4 +82,9 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   await app.register(webhooksPlugin(context), { prefix: '/webhooks' });
   await app.register(onboardingPlugin(context), { prefix: '/api/whatsapp' });
   return app;
+}
+
+/** A hop count becomes proxy-addr's "trust the first n hops" function (Fastify's types take no number). */
+function trustedProxies(setting: number | string[]): string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }

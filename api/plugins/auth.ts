@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../lib/audit.js';
 import { createAccount, EmailTakenError } from '../../lib/auth/accounts.js';
+import { LOGIN_FAILURE_WINDOW_MINUTES, recentLoginFailures } from '../../lib/auth/login-limit.js';
 import { burnVerifyTime, passwordProblems, verifyPassword, PASSWORD_MAX_LENGTH } from '../../lib/auth/password.js';
 import { clearSessionCookies } from '../auth/cookies.js';
 import { meBody, openSession } from '../auth/sessions.js';
@@ -81,6 +82,14 @@ export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function logIn(request: RouteRequest<typeof login.schema>, reply: RouteReply<typeof login.schema>) {
     const { email: address, password } = request.body;
+    // Before any hashing: an account under attack costs one indexed count per attempt, not an Argon2 run.
+    if ((await recentLoginFailures(prisma, address)) >= env.LOGIN_FAILURES_PER_ACCOUNT) {
+      throw new HttpError(
+        429,
+        `Too many failed log-ins for this account. Try again in ${LOGIN_FAILURE_WINDOW_MINUTES} minutes, or reset your password.`,
+        'account_rate_limited',
+      );
+    }
     const user = await prisma.user.findUnique({ where: { email: address }, include: { tenant: true } });
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : (await burnVerifyTime(password), false);
     if (!user || !ok) {

@@ -31,9 +31,22 @@ export const envSchema = z.object({
   SERVER_PUBLIC_URL: httpUrl.default('http://127.0.0.1:3000'),
   WEB_PUBLIC_URL: httpUrl.default('http://127.0.0.1:5173'),
 
+  /**
+   * Which peers may tell us the client's address (X-Forwarded-For): a hop count (`1`) or a comma-separated
+   * list of addresses/CIDRs or proxy-addr names (`loopback`, `10.0.0.0/8`). The default trusts only this
+   * host, where the dashboard runs in dev; a client's own X-Forwarded-For is never taken from anyone else.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d+|[\w.:/]+(,\s*[\w.:/]+)*)$/, 'a hop count, or addresses/CIDRs separated by commas')
+    .default('loopback')
+    .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()))),
+
   TRIAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /** Attempts per minute per client on sign-up / log-in; generous for people, tight for scripts. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** Failed log-ins for one email within 15 minutes, from anywhere, before that email is refused for a while. */
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   // Google's OAuth endpoints; overridable so tests (which have no internet) can use a stand-in.

@@ -40,7 +40,9 @@ export async function proxyToApi(request: Request, options: ProxyOptions): Promi
   headers.delete('accept-encoding');
   headers.set('x-forwarded-host', incoming.host);
   headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
-  if (options.clientAddress) appendForwardedFor(headers, options.clientAddress);
+  // Never the client's own claim: either the address this server saw, or nothing.
+  headers.delete('x-forwarded-for');
+  if (options.clientAddress) setForwardedFor(headers, options.clientAddress);
 
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
 
@@ -92,9 +94,13 @@ export function stripHopByHop(source: Headers): Headers {
   return result;
 }
 
-function appendForwardedFor(headers: Headers, address: string): void {
-  const previous = headers.get('x-forwarded-for');
-  headers.set('x-forwarded-for', previous ? `${previous}, ${address}` : address);
+/**
+ * The client's address as this server sees it, REPLACING whatever the client sent: the API trusts this hop
+ * (TRUST_PROXY), so a header the browser made up must not reach it. Behind a load balancer, adapter-node's
+ * ADDRESS_HEADER / XFF_DEPTH make `getClientAddress()` the real client.
+ */
+function setForwardedFor(headers: Headers, address: string): void {
+  headers.set('x-forwarded-for', address);
 }
 
 function withoutTrailingSlash(url: string): string {
