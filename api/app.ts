@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps } from './deps.js';
 import { sessionHook } from './auth/context.js';
@@ -61,6 +62,13 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  // Security headers on every answer (errors and 404s included). The API serves JSON, TwiML, CSV
+  // downloads and redirects: nothing here may load anything, run anything or be framed.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: new URL(deps.env.SERVER_PUBLIC_URL).protocol === 'https:' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
   await app.register(formbody);
   await app.register(cookie);
   app.decorateRequest('auth', null);

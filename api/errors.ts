@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../lib/db/sql.js';
 
 /** A failure the caller can act on: it leaves as `status` with its message, never as a 500. */
 export class HttpError extends Error {
@@ -37,6 +38,12 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   }
   if (err instanceof ZodError) {
     void reply.code(400).send(body('invalid_request', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    return;
+  }
+  if (isDatabaseUnavailable(err)) {
+    // Not a bug: the database is restarting or out of reach. 503 tells clients (and Twilio) to come back.
+    request.log.warn({ err: { message: err.message } }, 'database unavailable');
+    void reply.code(503).header('retry-after', '5').send(body('database_unavailable', 'The service is briefly unavailable; please try again in a few seconds.'));
     return;
   }
   const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;

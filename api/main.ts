@@ -1,18 +1,28 @@
 import { ConfigError, loadEnv } from '../lib/config/env.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { closeSqlPool } from '../lib/db/sql.js';
-import { connectTemporalClient } from '../lib/temporal/client.js';
+import { lazyTemporalClient } from '../lib/temporal/client.js';
 import { buildApi } from './app.js';
+
+/** Graceful shutdown's overall bound. */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 // The API process: validates config, connects to Postgres and Temporal, serves HTTP until told to stop.
 async function main(): Promise<void> {
   const env = loadEnv();
   const prisma = createPrismaClient(env.DATABASE_URL);
-  const temporal = await connectTemporalClient(env);
+  // Lazy: the API starts, and takes webhooks into the outbox, even while Temporal is down.
+  const temporal = lazyTemporalClient(env);
   const app = await buildApi({ env, prisma, temporal });
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    // In-flight requests get time to finish (an orchestrator waits about this long before SIGKILL); one that
+    // does not (a slow upload, a hung dependency) must not keep the process up for ever.
+    setTimeout(() => {
+      app.log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     await app.close();
     await closeSqlPool(prisma);
     await prisma.$disconnect();

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const lines = [
     `WARA is running (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     `  dashboard      ${env.WEB_PUBLIC_URL}`,
-    `  api            http://127.0.0.1:${ports.api}  (health: /health, metrics: /metrics)`,
+    `  api            http://127.0.0.1:${ports.api}  (probes: /livez /readyz; /health and /metrics from this host)`,
     `  data           ${DATA}`,
     `  temporal ui    ${env.TEMPORAL_UI_URL ?? '(external)'}`,
     `  temporal grpc  ${env.TEMPORAL_ADDRESS}`,

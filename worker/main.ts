@@ -2,7 +2,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import { ConfigError, loadEnv } from '../lib/config/env.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { closeSqlPool } from '../lib/db/sql.js';
-import { connectTemporalClient } from '../lib/temporal/client.js';
+import { lazyTemporalClient, temporalConnectionOptions } from '../lib/temporal/client.js';
 import { createActivities } from './activities.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { ensureSchedules } from './schedules.js';
@@ -14,8 +14,8 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const prisma = createPrismaClient(env.DATABASE_URL);
-  const client = await connectTemporalClient(env);
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = lazyTemporalClient(env);
+  const connection = await untilConnected(() => NativeConnection.connect(temporalConnectionOptions(env)));
 
   const worker = await Worker.create({
     connection,
@@ -23,6 +23,10 @@ async function main(): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     workflowBundle: await loadWorkflowBundle(),
     activities: createActivities({ env, prisma, temporal: client }),
+    // On SIGTERM, running activities get this long to finish before they are cancelled; a reply half-sent
+    // is safe either way (its intent row makes the retry harmless), so the bound is about shutdown time.
+    shutdownGraceTime: '15 seconds',
+    shutdownForceTime: '25 seconds',
   });
   await ensureSchedules(client, env.TEMPORAL_TASK_QUEUE);
   console.log(`worker polling task queue ${env.TEMPORAL_TASK_QUEUE} on ${env.TEMPORAL_ADDRESS}`);
@@ -33,6 +37,21 @@ async function main(): Promise<void> {
   await prisma.$disconnect();
   await client.connection.close();
   await connection.close();
+}
+
+/**
+ * The first connection, retried: a worker that starts while Temporal is (re)starting waits for it instead
+ * of exiting (once connected, the SDK itself rides out server restarts).
+ */
+async function untilConnected<T>(connect: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (attempt === 1 || attempt % 10 === 0) console.error(`temporal not reachable yet (attempt ${attempt}): ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+    }
+  }
 }
 
 main().catch((err: unknown) => {

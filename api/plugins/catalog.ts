@@ -8,6 +8,7 @@ import { importErrorsCsv } from '../../lib/catalog/error-export.js';
 import { TEXT_ENCODINGS } from '../../lib/catalog/decode.js';
 import { CatalogFileError } from '../../lib/catalog/errors.js';
 import { listProducts } from '../../lib/catalog/products.js';
+import { withTransferLimits, type TransferLimits } from '../../lib/catalog/transfer-guard.js';
 import { isUniqueViolation } from '../../lib/db/sql.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, formatFromContentType, receiveUpload } from '../../lib/catalog/receive.js';
 import { requireAuth } from '../auth/context.js';
@@ -99,6 +100,11 @@ export function catalogPlugin(ctx: ApiContext, options: CatalogPluginOptions = {
   const { prisma, workflows } = ctx;
   const maxBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const inlineMaxRows = options.inlineMaxRows ?? 5_000;
+  const transferLimits: TransferLimits = {
+    minBytesPerSecond: ctx.env.CATALOG_UPLOAD_MIN_BYTES_PER_SECOND,
+    windowMs: ctx.env.CATALOG_UPLOAD_RATE_WINDOW_MS,
+    deadlineMs: ctx.env.CATALOG_UPLOAD_DEADLINE_MS,
+  };
 
   return async (app) => {
     // Encapsulated to this plugin: upload bodies reach the handler as the raw stream, whatever the type;
@@ -152,10 +158,13 @@ export function catalogPlugin(ctx: ApiContext, options: CatalogPluginOptions = {
 
     let received;
     try {
-      received = await receiveUpload(prisma, { tenantId: auth.tenantId, userId: auth.userId, uploadId, fileName, format, body, maxBytes });
+      const limited = withTransferLimits(body, transferLimits, () => undefined);
+      received = await receiveUpload(prisma, { tenantId: auth.tenantId, userId: auth.userId, uploadId, fileName, format, body: limited, maxBytes });
     } catch (error) {
       if (error instanceof CatalogFileError) {
-        body.resume();
+        // A client that stopped sending gets its answer and the connection closed; reading on would wait.
+        if (error.code === 'upload_too_slow') void reply.header('connection', 'close');
+        else body.resume();
         await audit({ outcome: 'refused', reason: error.code });
         throw new HttpError(error.status, error.message, error.code);
       }

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { summarize, type ComponentStatus } from '../../lib/health/types.js';
-import type { ApiDeps } from '../deps.js';
+import { internalCallers } from '../../lib/auth/internal-callers.js';
+import type { ApiContext, ApiDeps } from '../deps.js';
+import { notFound } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
 
@@ -55,20 +57,52 @@ async function timed(name: string, check: () => Promise<string | void>, timeoutM
 }
 
 const health = { schema: { response: { 200: apiHealthSchema, 503: apiHealthSchema } } };
+const readiness = z.object({ status: z.enum(['ready', 'not_ready']), database: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) });
+const ready = { schema: { response: { 200: readiness, 503: readiness } } };
 
-/** `/health` for load balancers and the dashboard's status page, `/metrics` for Prometheus. */
-export function healthPlugin(deps: ApiDeps, metrics: Metrics): FastifyPluginAsyncZod {
+/**
+ * Probes and internals. `/livez`: the process answers (an orchestrator restarts it only when this fails).
+ * `/readyz`: it can take traffic, which needs Postgres but not Temporal (webhooks go to the outbox while
+ * Temporal is down, so a Temporal outage must not take webhook intake out of rotation). `/health` (every
+ * component, with latencies) and `/metrics` are internals: operators and internal callers only.
+ */
+export function healthPlugin(ctx: ApiContext, metrics: Metrics): FastifyPluginAsyncZod {
+  const internal = internalCallers(ctx.env.INTERNAL_NETWORKS, ctx.env.METRICS_TOKEN);
+  const onlyInternal = (request: RouteRequest) => {
+    const allowed = request.auth?.isAdmin || internal.allowsAddress(request.ip) || internal.allowsToken(request.headers.authorization);
+    if (!allowed) throw notFound(`Route ${request.method} ${request.url.split('?')[0]}`);
+  };
+
   return async (app) => {
+    app.get('/livez', reportAlive);
+    app.get('/readyz', ready, reportReady);
     app.get('/health', health, reportHealth);
     app.get('/metrics', exportMetrics);
   };
 
-  async function reportHealth(_request: RouteRequest<typeof health.schema>, reply: RouteReply<typeof health.schema>) {
-    const result = await checkApiHealth(deps);
+  async function reportAlive() {
+    return { status: 'alive' };
+  }
+
+  async function reportReady(_request: RouteRequest<typeof ready.schema>, reply: RouteReply<typeof ready.schema>) {
+    const [database, temporal] = await Promise.all([
+      timed('database', () => ctx.prisma.$queryRaw`SELECT 1`.then(() => undefined), 2_000),
+      timed('temporal', async () => void (await ctx.temporal.workflowService.getSystemInfo({})), 2_000),
+    ]);
+    const body = { status: database.status === 'up' ? ('ready' as const) : ('not_ready' as const), database: upOrDown(database), temporal: upOrDown(temporal) };
+    return reply.code(body.status === 'ready' ? 200 : 503).send(body);
+  }
+
+  async function reportHealth(request: RouteRequest<typeof health.schema>, reply: RouteReply<typeof health.schema>) {
+    onlyInternal(request);
+    const result = await checkApiHealth(ctx);
     return reply.code(result.status === 'down' ? 503 : 200).send(result);
   }
 
-  async function exportMetrics(_request: RouteRequest, reply: RouteReply) {
+  async function exportMetrics(request: RouteRequest, reply: RouteReply) {
+    onlyInternal(request);
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   }
 }
+
+const upOrDown = (c: ComponentStatus): 'up' | 'down' => (c.status === 'down' ? 'down' : 'up');

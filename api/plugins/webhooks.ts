@@ -16,7 +16,10 @@ import { receiveStatus } from '../webhooks/status.js';
 /** Empty TwiML: "received, nothing to say" — the reply goes out later through the API, not in this answer. */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const inbound = { schema: { body: formBody } };
-const status = { schema: { body: formBody, querystring: z.object({ m: z.string().max(64).optional() }) } };
+// `m` is our message row's id. Fuzzing found (test/fuzz/webhooks-never-fail.test.ts): `?m=%00` reached the
+// UPDATE and Postgres refused the NUL, a 500; no id of ours has one, so it is a 400 like any malformed query.
+const messageRowId = z.string().max(64).refine((m) => !m.includes('\0'), 'must not contain a NUL character');
+const status = { schema: { body: formBody, querystring: z.object({ m: messageRowId.optional() }) } };
 
 /**
  * Twilio's webhooks: inbound WhatsApp/SMS messages and delivery status callbacks. No session, no CSRF:
@@ -41,13 +44,22 @@ export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const signature = signatureOf(request);
     const url = signedUrl(env.SERVER_PUBLIC_URL, request);
     if (!signature) throw forbidden;
-    let tenant = await resolver.resolve(addressing);
+    // Fuzzing found (test/fuzz/webhooks-never-fail.test.ts): a NUL in AccountSid (or the other two) made the
+    // identifier lookup fail in Postgres, a 500 for anyone sending any signature header. Postgres text cannot
+    // hold a NUL, so such a value names no identifier: it is left out of the lookup.
+    const lookup = withoutNulValues(addressing);
+    let tenant = await resolver.resolve(lookup);
     if (tenant && verifyTwilioSignature(tenant.authToken, signature, url, params)) return limited(tenant);
     // The cached token may be stale (rotated in the last minute): one fresh look before refusing.
-    tenant = await resolver.resolve(addressing, true);
+    tenant = await resolver.resolve(lookup, true);
     if (tenant && verifyTwilioSignature(tenant.authToken, signature, url, params)) return limited(tenant);
     request.log.warn({ url: request.url, accountSid: addressing.AccountSid }, 'twilio webhook refused: signature');
     throw forbidden;
+  }
+
+  function withoutNulValues(addressing: WebhookAddressing): WebhookAddressing {
+    const keep = (v: string | undefined) => (v === undefined || v.includes('\0') ? undefined : v);
+    return { AccountSid: keep(addressing.AccountSid), MessagingServiceSid: keep(addressing.MessagingServiceSid), To: keep(addressing.To) };
   }
 
   function limited(tenant: WebhookTenant): WebhookTenant {

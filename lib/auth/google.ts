@@ -25,7 +25,7 @@ export interface PendingLogin {
 }
 
 export function startLogin(config: GoogleConfig, next: string): { url: string; pending: PendingLogin } {
-  const pending = { state: randomBytes(16).toString('base64url'), verifier: randomBytes(32).toString('base64url'), next: safeNext(next) };
+  const pending = { state: randomBytes(16).toString('base64url'), verifier: randomBytes(32).toString('base64url'), next: safeNext(next, config.WEB_PUBLIC_URL) };
   const url = new URL(config.GOOGLE_AUTH_URL);
   url.search = new URLSearchParams({
     client_id: config.clientId,
@@ -80,7 +80,40 @@ export async function finishLogin(config: GoogleConfig, code: string, verifier: 
   return { ...info.data, email: info.data.email.toLowerCase() };
 }
 
-/** Only same-site paths: an open redirect after log-in would be a phishing tool. */
-export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/app';
+const APP_HOME = '/app';
+/** Only used to tell a path from an absolute URL when the dashboard's URL is not passed in. */
+const PLACEHOLDER_ORIGIN = 'https://dashboard.wara.invalid';
+
+/**
+ * Where to send someone after signing in: a dashboard page (`/app` or below) on the dashboard's own
+ * origin, else `/app`. An open redirect after log-in would be a phishing tool, so the value is read
+ * the way a browser reads a `Location` (which strips tabs and newlines, takes `\` for `/`, `//host`
+ * for another site) and the answer is that reading's path, query and fragment, never the raw input.
+ * Its decoded path must still be a plain dashboard path, for whatever reads it decoded later.
+ */
+export function safeNext(next: string | undefined, webPublicUrl: string = PLACEHOLDER_ORIGIN): string {
+  if (!next) return APP_HOME;
+  const ours = new URL(webPublicUrl).origin;
+  let url: URL;
+  let decodedPath: string;
+  try {
+    url = new URL(next, ours);
+    decodedPath = decodeURIComponent(url.pathname);
+  } catch {
+    return APP_HOME;
+  }
+  // Both readings (the browser's, and the path decoded once more) must be a dashboard page.
+  return url.origin === ours && isAppPath(url.pathname) && isPlainAppPath(decodedPath) ? url.pathname + url.search + url.hash : APP_HOME;
+}
+
+function isAppPath(path: string): boolean {
+  return path === APP_HOME || path.startsWith(`${APP_HOME}/`);
+}
+
+/** `/app` or below with no `\`, control character, empty segment (`//`) or dot segment (`.`, `..`). */
+function isPlainAppPath(path: string): boolean {
+  const segments = path.split('/').slice(1);
+  const plain = (segment: string, i: number) =>
+    (segment !== '' || i === segments.length - 1) && segment !== '.' && segment !== '..' && !/[\\\p{Cc}]/u.test(segment);
+  return isAppPath(path) && segments.every(plain);
 }

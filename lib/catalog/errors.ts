@@ -12,7 +12,8 @@ export type CatalogFileErrorCode =
   | 'not_a_catalog'
   | 'file_too_large'
   | 'unsupported_media_type'
-  | 'upload_in_progress';
+  | 'upload_in_progress'
+  | 'upload_too_slow';
 
 const STATUS: Record<CatalogFileErrorCode, number> = {
   empty_file: 400,
@@ -26,6 +27,8 @@ const STATUS: Record<CatalogFileErrorCode, number> = {
   file_too_large: 413,
   unsupported_media_type: 415,
   upload_in_progress: 409,
+  // The client sent too slowly (or stopped): Request Timeout, so a client may retry on a better link.
+  upload_too_slow: 408,
 };
 
 export class CatalogFileError extends Error {

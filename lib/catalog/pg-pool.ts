@@ -28,6 +28,10 @@ export function catalogPool(prisma: PrismaClient): pg.Pool {
     max: MAX_CONNECTIONS,
     // Imports are occasional: give connections back soon, and never keep the process alive for them.
     idleTimeoutMillis: 5_000,
+    // A free connection is awaited this long (uploads are cut off when too slow, so one frees up), then 503.
+    connectionTimeoutMillis: 20_000,
+    // The staging COPY lasts as long as the file takes to arrive; the upload's own deadline bounds it.
+    statement_timeout: 20 * 60_000,
     allowExitOnIdle: true,
   });
   // An idle connection dropped by the server (restart, test cluster stopped) must not crash the process;

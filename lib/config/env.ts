@@ -22,6 +22,14 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: httpUrl.default('http://127.0.0.1:8233'),
+  /** TLS to the Temporal server (implied by any of the files or an API key below). */
+  TEMPORAL_TLS: booleanFlag.default(false),
+  /** PEM files: the server's CA (when not publicly trusted), and a client pair for mTLS. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** An API key (Temporal Cloud, or a cluster with an authorizer). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   /** Tests give each file its own queue on the shared dev server so workers never steal each other's tasks. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('wara-main'),
 
@@ -41,6 +49,14 @@ export const envSchema = z.object({
     .regex(/^(\d+|[\w.:/]+(,\s*[\w.:/]+)*)$/, 'a hop count, or addresses/CIDRs separated by commas')
     .default('loopback')
     .transform((v): number | string[] => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()))),
+
+  /** Who may read /metrics and the detailed /health without an operator session: addresses, CIDRs or `loopback`. */
+  INTERNAL_NETWORKS: z
+    .string()
+    .default('loopback')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+  /** A bearer token a Prometheus scraper outside INTERNAL_NETWORKS may send for /metrics. */
+  METRICS_TOKEN: z.string().min(16).optional(),
 
   TRIAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /** Attempts per minute per client on sign-up / log-in; generous for people, tight for scripts. */
@@ -91,6 +107,13 @@ export const envSchema = z.object({
   REPLY_WORKFLOW: z.enum(['child', 'inline']).default('inline'),
   /** Approved WhatsApp template sent outside the 24-hour window; unset means "do not send, record why". */
   WHATSAPP_TEMPLATE_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must look like HX followed by 32 hex digits').optional(),
+  /**
+   * A catalog upload holds a database connection while its file arrives: it must keep arriving at this rate
+   * (averaged over each window) and finish within the deadline, or it is stopped with a 408.
+   */
+  CATALOG_UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1).default(16 * 1024),
+  CATALOG_UPLOAD_RATE_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+  CATALOG_UPLOAD_DEADLINE_MS: z.coerce.number().int().min(1_000).default(15 * 60_000),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
 
@@ -121,6 +144,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     );
   }
   const env = parsed.data;
+  if (Boolean(env.TEMPORAL_TLS_CERT_FILE) !== Boolean(env.TEMPORAL_TLS_KEY_FILE)) {
+    throw new ConfigError(['TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE must be set together (the mTLS client pair)']);
+  }
   if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
     throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together']);
   }

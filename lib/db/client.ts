@@ -22,6 +22,11 @@ export function createPrismaClient(databaseUrl: string, options: PrismaClientOpt
   const adapter = new PrismaPg({
     connectionString: databaseUrlSchema.parse(databaseUrl),
     max: options.max ?? 10,
+    // Bounds, so a database that stops answering fails a request in seconds instead of hanging it: waiting
+    // for a connection, one statement, and a transaction left open by a stuck caller.
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
   });
   const client = new PrismaClient({ adapter });
   databaseUrls.set(client, databaseUrl);

@@ -39,6 +39,9 @@ export function sqlPool(prisma: PrismaClient, options: SqlPoolOptions = {}): pg.
     ...poolConfigFromUrl(url),
     max: MAX_CONNECTIONS,
     idleTimeoutMillis: 10_000,
+    // The hot paths' statements take milliseconds: seconds means the database is in trouble; fail and retry.
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 15_000,
     allowExitOnIdle: true,
     types: utcTimestamps,
     ...(key ? { options: key } : {}),
@@ -76,4 +79,21 @@ export async function closeSqlPool(prisma: PrismaClient): Promise<void> {
 export function isUniqueViolation(err: unknown): boolean {
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
   return code === '23505' || code === 'P2002';
+}
+
+/** SQLSTATEs and socket errors that mean "the database is not answering", not "this query is wrong". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'P1001', 'P1002', 'P1017']);
+
+/**
+ * The database is unreachable, restarting or not answering in time (through `pg`, a pool's connect timeout,
+ * or Prisma's driver adapter, which wraps the cause): the caller should answer 503 and let the client
+ * retry (Twilio retries a webhook's 5xx), not report a bug.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (/timeout exceeded when trying to connect|Connection terminated|Can't reach database server/i.test(current.message)) return true;
+  }
+  return false;
 }

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../../api/deps.js';
 import { loadEnv, type Env } from '../../lib/config/env.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { closeSqlPool } from '../../lib/db/sql.js';
-import { connectTemporalClient } from '../../lib/temporal/client.js';
+import { lazyTemporalClient } from '../../lib/temporal/client.js';
 
 /** Env for tests: the shared Postgres and Temporal from the global setup, plus per-test overrides. */
 export function testEnv(overrides: Record<string, string> = {}): Env {
@@ -31,7 +31,8 @@ export interface TestApi {
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
   const env = testEnv(overrides);
   const prisma = createPrismaClient(env.DATABASE_URL, { max: 4 });
-  const temporal = await connectTemporalClient(env);
+  // As api/main.ts does: connected on first use, so an API can start while Temporal is unreachable.
+  const temporal = lazyTemporalClient(env);
   const deps: ApiDeps = { env, prisma, temporal };
   const app = await buildApi(deps, { logger: false });
   return {
