@@ -11,6 +11,7 @@
 //     Found → record it; not found → Twilio never accepted it, so sending now is the first send.
 import { ApplicationFailure } from '@temporalio/activity';
 import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
+import { recordNoReply } from '../lib/conversations/no-reply.js';
 import { twilioStatus, type MessageStatus } from '../lib/conversations/status.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
@@ -52,7 +53,9 @@ interface SendRow {
   errorCode: string | null;
   providerMessageSid: string | null;
   sendAttemptedAt: Date | null;
+  replyToMessageSid: string | null;
   optedOut: boolean;
+  aiPaused: boolean;
   channel: Channel;
   customerAddress: string;
   /** Null when the conversation has no connection (LEFT JOIN); then so are the other account fields. */
@@ -69,8 +72,8 @@ interface SendRow {
 const LOAD_FOR_SEND = `
   SELECT m.id, m.tenant_id AS "tenantId", m.direction::text AS direction, m.body, m.status::text AS status,
          m.source::text AS source, m.error_code AS "errorCode", m.provider_message_sid AS "providerMessageSid",
-         m.send_attempted_at AS "sendAttemptedAt",
-         c.opted_out AS "optedOut", c.channel::text AS channel, c.customer_address AS "customerAddress",
+         m.send_attempted_at AS "sendAttemptedAt", m.reply_to_message_sid AS "replyToMessageSid",
+         c.opted_out AS "optedOut", c.ai_paused AS "aiPaused", c.channel::text AS channel, c.customer_address AS "customerAddress",
          a.id AS "accountId", a.subaccount_sid AS "subaccountSid", a.messaging_service_sid AS "messagingServiceSid",
          a.status::text AS "accountStatus"
   FROM messages m
@@ -165,6 +168,12 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
 
       // Only the opt-out confirmation itself may reach someone who said STOP.
       if (row.optedOut && row.source !== 'system') return notSent(row.id, 'opted_out', 'The customer opted out (STOP).');
+      // The database, not the workflow's memory, says whether the merchant took over: a takeover whose signal
+      // is still on its way (a Temporal blip) already silences the AI here.
+      if (row.source === 'ai' && row.aiPaused) {
+        if (row.replyToMessageSid) await recordNoReply(deps.prisma, { tenantId: row.tenantId, inboundSids: [row.replyToMessageSid], reason: 'ai_paused' });
+        return notSent(row.id, 'ai_paused', 'The merchant took this conversation over before the reply was sent.');
+      }
       const useTemplate = !input.withinWindow;
       if (useTemplate && !deps.templateContentSid) {
         return notSent(row.id, 'outside_window', 'The 24-hour WhatsApp window is closed and no approved template (WHATSAPP_TEMPLATE_CONTENT_SID) is configured.');

@@ -20,6 +20,8 @@ import { webhooksPlugin } from './plugins/webhooks.js';
 import { loggerOptions } from '../lib/logging.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { createWorkflowClient } from './workflows/client.js';
+import { createInboundRelay } from './webhooks/inbound-relay.js';
+import { sqlPool } from '../lib/db/sql.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -75,10 +77,17 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   app.addHook('onRequest', originCheck(deps.env));
   app.addHook('onRequest', sessionHook(deps.prisma));
 
+  const workflows = createWorkflowClient(deps.temporal, deps.env);
+  // One relay for every signal the API owes a conversation workflow: started when the app is ready (it
+  // sweeps what a previous process left), drained when it closes.
+  const relay = createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
+  app.addHook('onReady', async () => relay.start());
+  app.addHook('onClose', async () => relay.close());
   const context: ApiContext = {
     ...deps,
-    workflows: createWorkflowClient(deps.temporal, deps.env),
+    workflows,
     credentials: tenantCredentialsFromKeys(deps.prisma, deps.env.SECRETS_ENCRYPTION_KEYS),
+    relay,
   };
   await app.register(healthPlugin(context, metrics));
   await app.register(authPlugin(context), { prefix: '/api/auth' });

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Env } from '../lib/config/env.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { InboundRelay } from './webhooks/inbound-relay.js';
 import type { WorkflowClient } from './workflows/client.js';
 
 /** What the API needs from the outside world; tests pass the same real things on other ports. */
@@ -17,4 +18,6 @@ export interface ApiContext extends ApiDeps {
   workflows: WorkflowClient;
   /** Tenant secrets (webhook signatures need the subaccount token); null without SECRETS_ENCRYPTION_KEYS. */
   credentials: TenantCredentials | null;
+  /** Delivers stored hand-off rows (inbound messages, takeover, resume, manual replies) to their workflows. */
+  relay: InboundRelay;
 }

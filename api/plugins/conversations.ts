@@ -11,10 +11,10 @@ import {
   toMessageItem,
   windowSchema,
 } from '../../lib/conversations/feed.js';
+import { queueManualReply, setAiPaused as pauseOrResume } from '../../lib/conversations/conversation-handoffs.js';
 import { noReplyReasons } from '../../lib/conversations/no-reply.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { temporalUiWorkflowUrl } from '../../lib/temporal/ui-links.js';
-import { manualReply, resumeAi, takeOver } from '../../workflows/contracts/conversation.js';
 import { requireAuth } from '../auth/context.js';
 import { tenantDb } from '../auth/tenant-db.js';
 import type { ApiContext } from '../deps.js';
@@ -63,7 +63,7 @@ const sendManualReply = { schema: { params: idParams, body: replyBody, response:
  * (routes under /api: `/messages` and `/conversations`).
  */
 export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
-  const { env, prisma, workflows } = ctx;
+  const { env, prisma, workflows, relay } = ctx;
   const uiUrl = (...ids: [string, ...string[]]) => temporalUiWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, ...ids);
 
   return async (app) => {
@@ -156,49 +156,42 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function setAiPaused(request: RouteRequest<typeof changeTakeover.schema>, paused: boolean) {
     const auth = requireAuth(request);
-    const db = tenantDb(prisma, request);
-    const found = await db.conversation.findFirst({ where: { id: request.params.id } });
+    const found = await tenantDb(prisma, request).conversation.findFirst({ where: { id: request.params.id } });
     if (!found) throw notFound('Conversation');
-    const conversation = await db.conversation.update({
-      where: { id: found.id },
-      data: { aiPaused: paused, aiPausedAt: paused ? new Date() : null, aiPausedBy: paused ? auth.userId : null },
-    });
+    // The flag the dashboard shows and the row that tells the workflow, in one transaction (the relay
+    // delivers it now, or its sweeper after a Temporal outage).
+    const action = await pauseOrResume(prisma, { tenantId: auth.tenantId, conversationId: found.id, paused, by: auth.userId });
+    relay.handOff({ key: action.key, signal: paused ? { kind: 'takeover', by: auth.userId } : { kind: 'resume' }, conversation: action.conversation });
     await writeAudit(prisma, {
       tenantId: auth.tenantId,
       actorUserId: auth.userId,
       actorType: 'user',
       action: paused ? 'conversation.takeover' : 'conversation.resume',
       targetType: 'conversation',
-      targetId: conversation.id,
+      targetId: found.id,
       ip: request.ip,
     });
-    // The database flag is what the dashboard shows; the signal is what silences (or wakes) the AI.
-    if (paused) await workflows.conversations.signal(conversation, takeOver, [{ by: auth.userId }]);
-    else await workflows.conversations.signal(conversation, resumeAi, []);
-    return { id: conversation.id, aiPaused: conversation.aiPaused };
+    return { id: found.id, aiPaused: action.conversation.aiPaused };
   }
 
   async function replyByHand(request: RouteRequest<typeof sendManualReply.schema>, reply: RouteReply<typeof sendManualReply.schema>) {
     const auth = requireAuth(request);
-    const db = tenantDb(prisma, request);
-    const conversation = await db.conversation.findFirst({ where: { id: request.params.id } });
+    const conversation = await tenantDb(prisma, request).conversation.findFirst({ where: { id: request.params.id } });
     if (!conversation) throw notFound('Conversation');
     if (conversation.optedOut) throw new HttpError(409, 'This customer opted out (STOP); they can only be messaged after they send START.', 'opted_out');
-    // Stored first, so the merchant sees it at once; its id makes the workflow's send exactly-once.
-    const message = await db.message.create({
-      data: { tenantId: auth.tenantId, conversationId: conversation.id, direction: 'outbound', body: request.body.body, status: 'queued', source: 'human', statusUpdatedAt: new Date() },
-    });
-    await db.conversation.update({ where: { id: conversation.id }, data: { lastMessageAt: message.createdAt } });
+    // Stored first, so the merchant sees it at once; its id makes the workflow's send exactly-once, and its
+    // hand-off row makes sure the workflow hears of it.
+    const queued = await queueManualReply(prisma, { tenantId: auth.tenantId, conversationId: conversation.id, body: request.body.body });
+    relay.handOff({ key: queued.key, signal: { kind: 'manual_reply', messageId: queued.message.id }, conversation: queued.conversation });
     await writeAudit(prisma, {
       tenantId: auth.tenantId,
       actorUserId: auth.userId,
       actorType: 'user',
       action: 'conversation.manual_reply',
       targetType: 'message',
-      targetId: message.id,
+      targetId: queued.message.id,
       ip: request.ip,
     });
-    await workflows.conversations.signal(conversation, manualReply, [{ messageId: message.id }]);
-    return reply.code(202).send({ message: toMessageItem(message, conversation) });
+    return reply.code(202).send({ message: toMessageItem(queued.message, conversation) });
   }
 }

@@ -8,7 +8,6 @@ import type { ApiContext } from '../deps.js';
 import { HttpError } from '../errors.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
 import { receiveInbound } from '../webhooks/inbound.js';
-import { createInboundRelay } from '../webhooks/inbound-relay.js';
 import { formBody, inboundParams, statusParams } from '../webhooks/params.js';
 import { signatureOf, signedUrl, verifyTwilioSignature, type FormParams } from '../webhooks/signature.js';
 import { receiveStatus } from '../webhooks/status.js';
@@ -27,7 +26,7 @@ const status = { schema: { body: formBody, querystring: z.object({ m: messageRow
  * Nothing is stored before it verifies.
  */
 export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
-  const { env, prisma, credentials, workflows } = ctx;
+  const { env, prisma, credentials, relay } = ctx;
   const resolver = createTenantResolver(prisma, credentials);
   const limiter = new FixedWindowLimiter(env.WEBHOOK_RATE_LIMIT_PER_MINUTE);
   // The hot path (every inbound message, three status callbacks per reply) is plain SQL: see lib/db/sql.ts.
@@ -71,10 +70,6 @@ export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
   return async (app) => {
-    const relay = createInboundRelay({ pool, conversations: workflows.conversations, log: app.log });
-    app.addHook('onReady', async () => relay.start());
-    app.addHook('onClose', async () => relay.close());
-
     app.post('/twilio/whatsapp', inbound, receiveWhatsApp);
     app.post('/twilio/sms', inbound, receiveSms);
     app.post('/twilio/status', status, receiveStatusCallback);

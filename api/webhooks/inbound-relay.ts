@@ -1,18 +1,45 @@
-// From stored message to conversation workflow. The webhook answers Twilio as soon as the message and its
-// hand-off row are committed (inbound-store.ts); this relay then signals-with-start the conversation's
-// workflow and deletes the hand-off row. So Twilio's answer never waits on Temporal, a Temporal outage
-// delays replies instead of losing messages, and a crash between commit and signal is repaired by the
-// sweeper, which re-sends hand-offs left behind. Repeats are harmless: the workflow's seen-set drops them.
+// From a stored hand-off row to the conversation workflow. The webhook answers Twilio as soon as a message
+// and its hand-off row are committed (inbound-store.ts); takeover, resume and manual replies commit their
+// row with the conversation change (conversation-handoffs.ts). This relay then signals-with-start the
+// conversation's workflow and deletes the row. So nothing waits on Temporal, a Temporal outage delays
+// replies (and a merchant's takeover) instead of losing them, and a crash between commit and signal is
+// repaired by the sweeper, which re-sends hand-offs left behind. Repeats are harmless: the workflow's
+// seen-set drops a MessageSid it has had, takeover/resume set a flag, a manual reply is keyed by its row.
 import type pg from 'pg';
 import type { ConversationRow } from '../../lib/conversations/inbound-store.js';
 import type { OptOutIntent } from '../../lib/conversations/opt-out.js';
-import { inboundMessage } from '../../workflows/contracts/conversation.js';
+import { inboundMessage, manualReply, resumeAi, takeOver } from '../../workflows/contracts/conversation.js';
 import type { ConversationWorkflows } from '../workflows/conversations.js';
 
+/** What a hand-off row asks the workflow to hear. */
+export type HandOffSignal =
+  | { kind: 'inbound'; messageSid: string; optOut: OptOutIntent | null }
+  | { kind: 'takeover'; by: string }
+  | { kind: 'resume' }
+  | { kind: 'manual_reply'; messageId: string };
+
 export interface HandOff {
-  messageSid: string;
-  optOut: OptOutIntent | null;
+  /** The row's key: the inbound MessageSid, or `<kind>:<id>`. */
+  key: string;
+  signal: HandOffSignal;
   conversation: ConversationRow;
+}
+
+/** The row as stored (`kind`, `opt_out`, `payload` columns) back into its signal. */
+export function handOffSignal(row: { key: string; kind: string; opt_out: OptOutIntent | null; payload: unknown }): HandOffSignal | null {
+  const payload = (row.payload ?? {}) as { by?: unknown; messageId?: unknown };
+  switch (row.kind) {
+    case 'inbound':
+      return { kind: 'inbound', messageSid: row.key, optOut: row.opt_out };
+    case 'takeover':
+      return typeof payload.by === 'string' ? { kind: 'takeover', by: payload.by } : null;
+    case 'resume':
+      return { kind: 'resume' };
+    case 'manual_reply':
+      return typeof payload.messageId === 'string' ? { kind: 'manual_reply', messageId: payload.messageId } : null;
+    default:
+      return null;
+  }
 }
 
 export interface InboundRelayOptions {
@@ -49,9 +76,9 @@ export function createInboundRelay(options: InboundRelayOptions) {
   const idleWaiters: Array<() => void> = [];
 
   function handOff(item: HandOff): void {
-    if (closed || known.has(item.messageSid)) return;
+    if (closed || known.has(item.key)) return;
     if (queue.length >= maxQueued) return; // stays in the table; the sweeper brings it back
-    known.add(item.messageSid);
+    known.add(item.key);
     queue.push(item);
     pump();
   }
@@ -71,17 +98,34 @@ export function createInboundRelay(options: InboundRelayOptions) {
     active += 1;
     busy.add(key);
     try {
-      await conversations.signal(item.conversation, inboundMessage, [{ messageSid: item.messageSid, optOut: item.optOut }]);
-      done.push(item.messageSid);
+      await signal(item);
+      done.push(item.key);
       flushing ??= flush();
     } catch (err) {
       // Temporal unreachable or overloaded: the row stays, and the sweeper retries it.
-      log.warn({ err, messageSid: item.messageSid }, 'inbound hand-off to the conversation workflow failed; the sweeper will retry');
+      log.warn({ err, key: item.key }, 'hand-off to the conversation workflow failed; the sweeper will retry');
     } finally {
-      known.delete(item.messageSid);
+      known.delete(item.key);
       busy.delete(key);
       active -= 1;
       pump();
+    }
+  }
+
+  async function signal({ conversation, signal: what }: HandOff): Promise<void> {
+    switch (what.kind) {
+      case 'inbound':
+        await conversations.signal(conversation, inboundMessage, [{ messageSid: what.messageSid, optOut: what.optOut }]);
+        return;
+      case 'takeover':
+        await conversations.signal(conversation, takeOver, [{ by: what.by }]);
+        return;
+      case 'resume':
+        await conversations.signal(conversation, resumeAi, []);
+        return;
+      case 'manual_reply':
+        await conversations.signal(conversation, manualReply, [{ messageId: what.messageId }]);
+        return;
     }
   }
 
@@ -109,6 +153,8 @@ export function createInboundRelay(options: InboundRelayOptions) {
   async function sweep(): Promise<number> {
     const { rows } = await pool.query<{
       message_sid: string;
+      kind: string;
+      payload: unknown;
       opt_out: OptOutIntent | null;
       id: string;
       tenant_id: string;
@@ -127,18 +173,23 @@ export function createInboundRelay(options: InboundRelayOptions) {
                    AND (attempted_at IS NULL OR attempted_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1 / 1000.0))
                    AND NOT (message_sid = ANY($2))
                  ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-               RETURNING h.message_sid, h.opt_out, h.conversation_id, h.created_at
+               RETURNING h.message_sid, h.kind, h.payload, h.opt_out, h.conversation_id, h.created_at
              )
-             SELECT claimed.message_sid, claimed.opt_out, c.id, c.tenant_id, c.channel::text AS channel, c.customer_address,
-                    c.ai_paused, c.opted_out, c.last_inbound_at
+             SELECT claimed.message_sid, claimed.kind, claimed.payload, claimed.opt_out, c.id, c.tenant_id, c.channel::text AS channel,
+                    c.customer_address, c.ai_paused, c.opted_out, c.last_inbound_at
              FROM claimed JOIN conversations c ON c.id = claimed.conversation_id
              ORDER BY claimed.created_at`,
       values: [sweepAfterMs, [...known], SWEEP_BATCH],
     });
     for (const r of rows) {
+      const signal = handOffSignal({ key: r.message_sid, kind: r.kind, opt_out: r.opt_out, payload: r.payload });
+      if (!signal) {
+        log.warn({ key: r.message_sid, kind: r.kind }, 'hand-off row with an unknown kind or payload; left for inspection');
+        continue;
+      }
       handOff({
-        messageSid: r.message_sid,
-        optOut: r.opt_out,
+        key: r.message_sid,
+        signal,
         conversation: {
           id: r.id, tenantId: r.tenant_id, channel: r.channel, customerAddress: r.customer_address,
           aiPaused: r.ai_paused, optedOut: r.opted_out, lastInboundAt: r.last_inbound_at,

@@ -33,6 +33,6 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
     media: mediaOf(raw, params.NumMedia),
     optOut,
   });
-  deps.relay.handOff({ messageSid: params.MessageSid, optOut, conversation });
+  deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
   return { duplicate };
 }

@@ -9,8 +9,9 @@ describe('why a message shows no reply', () => {
     expect(noReplyReasons([inbound('a'), inbound('b'), inbound('c'), reply('c')])).toEqual(['answered_with_next', 'answered_with_next', null, null]);
   });
 
-  it('stored reasons are shown; a reason settles the burst before it too', () => {
-    expect(noReplyReasons([inbound('a'), inbound('b', 'ai_paused')])).toEqual(['answered_with_next', 'ai_paused']);
+  it('stored reasons are shown; the messages of a burst share its last message\'s reason', () => {
+    expect(noReplyReasons([inbound('a'), inbound('b', 'ai_paused')])).toEqual(['ai_paused', 'ai_paused']);
+    expect(noReplyReasons([inbound('a', 'opted_out'), inbound('b'), inbound('c'), reply('c')])).toEqual(['opted_out', 'answered_with_next', null, null]);
   });
 
   it('a turn still being answered shows nothing, and an outbound message ends a burst', () => {

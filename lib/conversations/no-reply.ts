@@ -36,26 +36,28 @@ interface ThreadEntry {
 }
 
 /**
- * Each message's no-reply reason as the thread shows it: the stored one, or `answered_with_next` for an
- * inbound message with no reply of its own that a later message of the same burst (before any outbound)
- * was answered or marked for. Oldest first in, same order out; outbound messages get null.
+ * Each message's no-reply reason as the thread shows it: the stored one; for an inbound message with no
+ * reply of its own, the fate of the burst it belongs to — `answered_with_next` when a later message of the
+ * same burst (before any outbound) was answered, or that later message's reason when it was not.
+ * Oldest first in, same order out; outbound messages get null.
  */
 export function noReplyReasons(thread: readonly ThreadEntry[]): Array<string | null> {
   const answered = new Set(thread.flatMap((m) => (m.replyToMessageSid ? [m.replyToMessageSid] : [])));
   const out: Array<string | null> = new Array(thread.length).fill(null);
-  // Walk backwards: `settled` says whether a later inbound of the current burst got a reply or a reason.
-  // Any outbound message ends a burst (what came before it was a turn of its own).
-  let settled = false;
+  // Walk backwards: `burst` is what happened to the latest settled message of the current burst. Any
+  // outbound message ends a burst (what came before it was a turn of its own).
+  let burst: string | null = null;
   for (let i = thread.length - 1; i >= 0; i--) {
     const m = thread[i]!;
     if (m.direction === 'outbound') {
-      settled = false;
+      burst = null;
       continue;
     }
     const own = m.providerMessageSid !== null && answered.has(m.providerMessageSid);
     if (m.noReplyReason) out[i] = m.noReplyReason;
-    else if (!own && settled) out[i] = 'answered_with_next';
-    if (own || m.noReplyReason) settled = true;
+    else if (!own && burst) out[i] = burst;
+    if (own) burst = 'answered_with_next';
+    else if (m.noReplyReason) burst = m.noReplyReason;
   }
   return out;
 }
