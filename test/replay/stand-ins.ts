@@ -1,0 +1,205 @@
+// Stand-ins for every activity the worker registers, for recording histories (scripts/record-histories.ts).
+// Replay never runs activities, so what matters is that each returns what the real one would (same shapes,
+// realistic ids) and that a scenario can script the branch it wants: a sender that comes online on the
+// third poll, a component that is down once, OpenAI failing. Deterministic: ids derive from their labels.
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { DraftedReply } from '../../activities/openai.js';
+import type { SendResult } from '../../activities/twilio-messaging.js';
+import type { WhatsAppSender } from '../../activities/twilio-provisioning.js';
+import type { ComponentState } from '../../lib/health/types.js';
+import type { createActivities } from '../../worker/activities.js';
+import type { ReplyInput } from '../../workflows/contracts/reply.js';
+
+/** Exactly what the worker registers: an activity added there without a stand-in here fails `tsc`. */
+export type WorkerActivities = ReturnType<typeof createActivities>;
+
+/** A Twilio-style sid (`SM…`, `AC…`, 32 hex digits) or a cuid-like row id, stable for a given label. */
+export const sid = (prefix: string, label: string) => prefix + createHash('sha256').update(label).digest('hex').slice(0, 32);
+export const rowId = (label: string) => 'c' + createHash('sha256').update(label).digest('hex').slice(0, 24);
+
+/** What a scenario decides about the outside world. Reset before each scenario. */
+export interface Script {
+  /** OpenAI's draft for a turn; throwing is OpenAI failing. */
+  draft(input: ReplyInput): DraftedReply;
+  /** Twilio's answer to a send; throwing is Twilio failing. */
+  send(input: { messageId: string; withinWindow: boolean }): SendResult;
+  /** Successive answers to the sender poll; the last one repeats. */
+  senders: WhatsAppSender[][];
+  /** Successive probe results per component (missing or used up: up). */
+  probes: Record<string, ComponentState[]>;
+  stagedRows: number;
+  /** The catalog slice starting at this row fails for good (staging lost). */
+  failSliceAt: number | null;
+}
+
+export function defaultScript(): Script {
+  return {
+    draft: (input) => ({ messageId: rowId(`reply:${input.inboundSids.at(-1)}`), send: true, reason: null }),
+    send: (input) => ({ outcome: 'sent', providerMessageSid: sid('SM', `sent:${input.messageId}`), reason: null }),
+    senders: [[]],
+    probes: {},
+    stagedRows: 0,
+    failSliceAt: null,
+  };
+}
+
+export interface StandIns {
+  activities: WorkerActivities;
+  /** Activity names in call order since the last `reset`: how the recorder knows a step has happened. */
+  calls: string[];
+  script: Script;
+  reset(script?: Partial<Script>): void;
+}
+
+export function createStandIns(): StandIns {
+  const state: StandIns = {
+    activities: undefined as unknown as WorkerActivities, // assigned below; it closes over `state`
+    calls: [],
+    script: defaultScript(),
+    reset(script = {}) {
+      state.calls.length = 0;
+      state.script = { ...defaultScript(), ...script };
+    },
+  };
+  const called = (name: keyof WorkerActivities) => void state.calls.push(name);
+
+  state.activities = {
+    // accounts, email, alerts
+    async markTrialExpired() {
+      called('markTrialExpired');
+      return { expired: true };
+    },
+    async sendEmail() {
+      called('sendEmail');
+      return { status: 'captured' };
+    },
+    async sendAlert() {
+      called('sendAlert');
+      return { delivered: true, channels: ['log'] };
+    },
+
+    // health
+    async listHealthComponents() {
+      called('listHealthComponents');
+      return ['database', 'temporal', 'twilio', 'openai'];
+    },
+    async probeComponent(name) {
+      called('probeComponent');
+      const status = state.script.probes[name]?.shift() ?? 'up';
+      return { name, status, latencyMs: status === 'down' ? null : 12, detail: status === 'down' ? 'connect ECONNREFUSED 127.0.0.1:5433' : null };
+    },
+    async recordHealthCheckStarted() {
+      called('recordHealthCheckStarted');
+    },
+    async recordHealthCheckFinished() {
+      called('recordHealthCheckFinished');
+    },
+
+    // catalog
+    async countStagedCatalogRows() {
+      called('countStagedCatalogRows');
+      return state.script.stagedRows;
+    },
+    async applyCatalogImportSlice({ importId, from, to }) {
+      called('applyCatalogImportSlice');
+      if (state.script.failSliceAt === from) {
+        throw ApplicationFailure.nonRetryable(`the uploaded rows of import ${importId} are no longer staged (database restart?); upload the file again`, 'CatalogStagingLost');
+      }
+      return { rowsDone: to, rowsTotal: state.script.stagedRows };
+    },
+    async completeCatalogImport({ importId }) {
+      called('completeCatalogImport');
+      const rows = state.script.stagedRows;
+      return {
+        id: importId, uploadId: rowId(`upload:${importId}`), fileName: 'products.csv', format: 'csv', encoding: 'utf-8',
+        status: 'completed', rowsTotal: rows, rowsDone: rows, created: rows - 120, updated: 100, unchanged: 20, rejected: 0,
+        error: null, workflowId: null, createdAt: '2025-01-06T09:00:00.000Z', startedAt: '2025-01-06T09:00:01.000Z', finishedAt: '2025-01-06T09:01:30.000Z',
+      };
+    },
+    async failCatalogImport() {
+      called('failCatalogImport');
+    },
+
+    // WhatsApp connection (database side)
+    async beginWhatsAppConnection({ tenantId }) {
+      called('beginWhatsAppConnection');
+      return { accountId: rowId(`account:${tenantId}`) };
+    },
+    async recordSubaccount() {
+      called('recordSubaccount');
+    },
+    async recordWaitingForSender() {
+      called('recordWaitingForSender');
+    },
+    async recordWhatsAppConnected() {
+      called('recordWhatsAppConnected');
+    },
+    async recordOnboardingFailed() {
+      called('recordOnboardingFailed');
+    },
+    async findWhatsAppConnection({ tenantId }) {
+      called('findWhatsAppConnection');
+      return { accountId: rowId(`account:${tenantId}`), subaccountSid: sid('AC', `subaccount:${tenantId}`) };
+    },
+    async recordWhatsAppDisconnected() {
+      called('recordWhatsAppDisconnected');
+    },
+
+    // WhatsApp connection (Twilio side)
+    async ensureSubaccount({ tenantId }) {
+      called('ensureSubaccount');
+      return { subaccountSid: sid('AC', `subaccount:${tenantId}`), created: true };
+    },
+    async ensureApiKey({ subaccountSid }) {
+      called('ensureApiKey');
+      return { apiKeySid: sid('SK', `key:${subaccountSid}`), created: true };
+    },
+    async listWhatsAppSenders() {
+      called('listWhatsAppSenders');
+      const answers = state.script.senders;
+      return { senders: (answers.length > 1 ? answers.shift() : answers[0]) ?? [] };
+    },
+    async ensureMessagingService({ subaccountSid }) {
+      called('ensureMessagingService');
+      return { messagingServiceSid: sid('MG', `service:${subaccountSid}`), created: true };
+    },
+    async attachSender() {
+      called('attachSender');
+      return { alreadyAttached: false };
+    },
+    async revokeApiKey({ subaccountSid }) {
+      called('revokeApiKey');
+      return { revoked: [sid('SK', `key:${subaccountSid}`)] };
+    },
+    async sendTestMessage({ reference }) {
+      called('sendTestMessage');
+      return { messageSid: sid('SM', `test:${reference}`), status: 'queued' };
+    },
+
+    // conversations and replies
+    async draftReply(input) {
+      called('draftReply');
+      return state.script.draft(input);
+    },
+    async sendMessage(input) {
+      called('sendMessage');
+      return state.script.send(input);
+    },
+    async recordFallbackReply(input) {
+      called('recordFallbackReply');
+      return { messageId: rowId(`reply:${input.inboundSids.at(-1)}`), send: true, reason: null };
+    },
+    async recordOptOutChange({ inboundSid, optedOut }) {
+      called('recordOptOutChange');
+      return { messageId: rowId(`${optedOut ? 'stop' : 'start'}-confirmation:${inboundSid}`) };
+    },
+    async recordNoReply() {
+      called('recordNoReply');
+    },
+    async recordSendGaveUp() {
+      called('recordSendGaveUp');
+    },
+  } satisfies WorkerActivities;
+  return state;
+}
