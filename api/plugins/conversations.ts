@@ -14,8 +14,8 @@ import {
 import { queueManualReply, setAiPaused as pauseOrResume } from '../../lib/conversations/conversation-handoffs.js';
 import { noReplyReasons } from '../../lib/conversations/no-reply.js';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { temporalUiWorkflowUrl } from '../../lib/temporal/ui-links.js';
 import { requireAuth } from '../auth/context.js';
+import { temporalLinksFor } from '../auth/operator-links.js';
 import { tenantDb } from '../auth/tenant-db.js';
 import type { ApiContext } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
@@ -41,7 +41,8 @@ export const detailSchema = z.object({
     optedOutAt: z.string().nullable(),
     takeover: z.object({ aiPaused: z.boolean(), since: z.string().nullable(), by: z.string().nullable() }),
     window: windowSchema,
-    workflow: z.object({ id: z.string(), url: z.string() }),
+    /** The conversation's runs in the Temporal UI: operators only (null for merchants). */
+    workflow: z.object({ id: z.string(), url: z.string().nullable() }),
   }),
   messages: z.array(threadMessageSchema),
 });
@@ -64,7 +65,6 @@ const sendManualReply = { schema: { params: idParams, body: replyBody, response:
  */
 export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   const { env, prisma, workflows, relay } = ctx;
-  const uiUrl = (...ids: [string, ...string[]]) => temporalUiWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, ...ids);
 
   return async (app) => {
     app.get('/messages', readFeed, listMessages);
@@ -124,12 +124,13 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const noReply = noReplyReasons(thread);
     const last = thread[thread.length - 1];
     const workflowId = workflows.conversations.workflowId(conversation);
+    const temporal = temporalLinksFor(request, env);
     return {
       conversation: {
         ...toConversationSummary(conversation, last?.body ?? null, Date.now()),
         optedOutAt: conversation.optedOutAt?.toISOString() ?? null,
         takeover: { aiPaused: conversation.aiPaused, since: conversation.aiPausedAt?.toISOString() ?? null, by: conversation.aiPausedBy },
-        workflow: { id: workflowId, url: uiUrl(workflowId) },
+        workflow: { id: workflowId, url: temporal.workflows(workflowId) },
       },
       messages: thread.map((m, i) => ({
         ...toMessageItem(m, conversation),
@@ -141,7 +142,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         tokens: { prompt: m.promptTokens, completion: m.completionTokens },
         latencyMs: m.latencyMs,
         ...replyDetails(m.productsUsed, m.prompt),
-        workflowUrl: m.source === 'ai' && m.replyToMessageSid ? uiUrl(workflowIds.reply(m.replyToMessageSid), workflowId) : null,
+        workflowUrl: m.source === 'ai' && m.replyToMessageSid ? temporal.workflows(workflowIds.reply(m.replyToMessageSid), workflowId) : null,
       })),
     };
   }

@@ -2,9 +2,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { writeAudit } from '../../lib/audit.js';
-import { temporalUiRunUrl } from '../../lib/temporal/ui-links.js';
 import { ONBOARDING_PHASES, ONBOARDING_STEPS, STEP_STATES } from '../../workflows/contracts/onboarding.js';
 import { requireAuth, type AuthContext } from '../auth/context.js';
+import { temporalLinksFor } from '../auth/operator-links.js';
 import { tenantDb } from '../auth/tenant-db.js';
 import type { ApiContext } from '../deps.js';
 import { HttpError } from '../errors.js';
@@ -29,7 +29,8 @@ const onboardingSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
 });
-const runSchema = z.object({ workflowId: z.string(), runId: z.string(), status: z.string(), temporalUiUrl: z.string() });
+/** A run of the connection workflow; its Temporal UI link only for operators (null for merchants). */
+const runSchema = z.object({ workflowId: z.string(), runId: z.string(), status: z.string(), temporalUiUrl: z.string().nullable() });
 export const connectionSchema = z.object({
   status: z.enum(['not_connected', 'connecting', 'waiting_for_sender', 'connected', 'failed', 'disconnected', 'broken']),
   phoneNumber: z.string().nullable(),
@@ -67,10 +68,7 @@ const CLOSED_UNSUCCESSFULLY = ['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']
  */
 export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   const { env, prisma, workflows } = ctx;
-  const runView = (run: RunRef) => ({
-    ...run,
-    temporalUiUrl: temporalUiRunUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, run.workflowId, run.runId),
-  });
+  const runView = (request: RouteRequest, run: RunRef) => ({ ...run, temporalUiUrl: temporalLinksFor(request, env).run(run.workflowId, run.runId) });
   const account = (request: RouteRequest) =>
     tenantDb(prisma, request).integrationAccount.findFirst({ where: { channel: 'whatsapp' }, include: { identifiers: true } });
   const audit = (auth: AuthContext, request: RouteRequest, what: string, details: Record<string, string>) =>
@@ -97,7 +95,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       connectedAt: row?.connectedAt?.toISOString() ?? null,
       disconnectedAt: row?.disconnectedAt?.toISOString() ?? null,
       lastError: row?.lastError ?? null,
-      run: latest && runView(latest),
+      run: latest && runView(request, latest),
       onboarding,
       signup: { embeddedEnabled: env.TWILIO_EMBEDDED_SIGNUP_ENABLED && Boolean(env.TWILIO_EMBEDDED_SIGNUP_BASE_URL) },
     };
@@ -110,7 +108,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     }
     const run = await workflows.onboarding.connect(auth.tenantId);
     await audit(auth, request, 'integration.connect_requested', { workflowId: run.workflowId, runId: run.runId });
-    return reply.code(202).send({ run: runView(run) });
+    return reply.code(202).send({ run: runView(request, run) });
   }
 
   async function retryWhatsApp(request: RouteRequest<typeof action.schema>, reply: RouteReply<typeof action.schema>) {
@@ -121,7 +119,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     if (latest?.status === 'RUNNING') throw new HttpError(409, 'A connection attempt is already running.', 'onboarding_running');
     const run = await workflows.onboarding.connect(auth.tenantId);
     await audit(auth, request, 'integration.retry_requested', { workflowId: run.workflowId, runId: run.runId });
-    return reply.code(202).send({ run: runView(run) });
+    return reply.code(202).send({ run: runView(request, run) });
   }
 
   async function checkWhatsAppNow(request: RouteRequest<typeof action.schema>, reply: RouteReply<typeof action.schema>) {
@@ -129,7 +127,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const latest = await workflows.onboarding.latest(auth.tenantId);
     if (latest?.status !== 'RUNNING') throw new HttpError(409, 'No connection attempt is waiting for WhatsApp right now.', 'not_waiting');
     await workflows.onboarding.checkNow(latest);
-    return reply.code(202).send({ run: runView(latest) });
+    return reply.code(202).send({ run: runView(request, latest) });
   }
 
   async function disconnectWhatsApp(request: RouteRequest<typeof action.schema>, reply: RouteReply<typeof action.schema>) {
@@ -139,7 +137,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     // One workflow id serialises connect and disconnect for the tenant.
     const run = await workflows.onboarding.disconnect(auth.tenantId);
     await audit(auth, request, 'integration.disconnect_requested', { workflowId: run.workflowId, runId: run.runId });
-    return reply.code(202).send({ run: runView(run) });
+    return reply.code(202).send({ run: runView(request, run) });
   }
 
   async function sendWhatsAppTestMessage(request: RouteRequest<typeof testMessage.schema>) {

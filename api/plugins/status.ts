@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { temporalUiRunUrl } from '../../lib/temporal/ui-links.js';
 import { requireAdmin, requireAuth } from '../auth/context.js';
+import { temporalLinksFor } from '../auth/operator-links.js';
 import type { ApiContext } from '../deps.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
 import { apiHealthSchema, checkApiHealth, componentStatusSchema } from './health.js';
@@ -13,16 +13,17 @@ const lastHealthCheckSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   components: z.array(componentStatusSchema),
-  temporalUiUrl: z.string(),
+  /** Operators only (null for merchants). */
+  temporalUiUrl: z.string().nullable(),
 });
 
 export const statusResponseSchema = z.object({
   api: apiHealthSchema,
   lastHealthCheck: lastHealthCheckSchema.nullable(),
-  temporalUiBaseUrl: z.string(),
+  temporalUiBaseUrl: z.string().nullable(),
 });
 
-const startedSchema = z.object({ workflowId: z.string(), runId: z.string(), temporalUiUrl: z.string() });
+const startedSchema = z.object({ workflowId: z.string(), runId: z.string(), temporalUiUrl: z.string().nullable() });
 
 const readStatus = { schema: { response: { 200: statusResponseSchema } } };
 const runCheck = { schema: { response: { 202: startedSchema } } };
@@ -30,7 +31,6 @@ const runCheck = { schema: { response: { 202: startedSchema } } };
 /** System status for the dashboard (prefix /api/status): the API's live view plus the last health-check run. */
 export function statusPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   const { env, prisma, workflows } = ctx;
-  const runUrl = (workflowId: string, runId: string) => temporalUiRunUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, workflowId, runId);
 
   return async (app) => {
     app.get('', readStatus, readSystemStatus);
@@ -45,6 +45,7 @@ export function statusPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       prisma.healthCheckRun.findFirst({ orderBy: { startedAt: 'desc' } }).catch(() => null),
     ]);
     const components = z.array(componentStatusSchema).catch([]).parse(last?.components ?? []);
+    const temporal = temporalLinksFor(request, env);
     return {
       api,
       lastHealthCheck: last && {
@@ -54,15 +55,15 @@ export function statusPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         startedAt: last.startedAt.toISOString(),
         finishedAt: last.finishedAt?.toISOString() ?? null,
         components,
-        temporalUiUrl: runUrl(last.workflowId, last.runId),
+        temporalUiUrl: temporal.run(last.workflowId, last.runId),
       },
-      temporalUiBaseUrl: env.TEMPORAL_UI_URL,
+      temporalUiBaseUrl: temporal.home,
     };
   }
 
   async function runHealthCheck(request: RouteRequest<typeof runCheck.schema>, reply: RouteReply<typeof runCheck.schema>) {
     requireAdmin(request);
     const run = await workflows.healthChecks.startManual();
-    return reply.code(202).send({ workflowId: run.workflowId, runId: run.runId, temporalUiUrl: runUrl(run.workflowId, run.runId) });
+    return reply.code(202).send({ workflowId: run.workflowId, runId: run.runId, temporalUiUrl: temporalLinksFor(request, env).run(run.workflowId, run.runId) });
   }
 }

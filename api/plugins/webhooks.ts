@@ -12,6 +12,9 @@ import { formBody, inboundParams, statusParams } from '../webhooks/params.js';
 import { signatureOf, signedUrl, verifyTwilioSignature, type FormParams } from '../webhooks/signature.js';
 import { receiveStatus } from '../webhooks/status.js';
 
+/** A NUL or a lone UTF-16 surrogate: characters no stored identifier has (and Postgres/Prisma refuse in a query). */
+const NOT_STORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Empty TwiML: "received, nothing to say" — the reply goes out later through the API, not in this answer. */
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 const inbound = { schema: { body: formBody } };
@@ -44,9 +47,10 @@ export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const url = signedUrl(env.SERVER_PUBLIC_URL, request);
     if (!signature) throw forbidden;
     // Fuzzing found (test/fuzz/webhooks-never-fail.test.ts): a NUL in AccountSid (or the other two) made the
-    // identifier lookup fail in Postgres, a 500 for anyone sending any signature header. Postgres text cannot
-    // hold a NUL, so such a value names no identifier: it is left out of the lookup.
-    const lookup = withoutNulValues(addressing);
+    // identifier lookup fail in Postgres, and a lone UTF-16 surrogate (a JSON body can carry one) made Prisma
+    // fail to serialise it: a 500 for anyone sending any signature header. No identifier can hold either
+    // character, so such a value names none: it is left out of the lookup.
+    const lookup = identifiersOnly(addressing);
     let tenant = await resolver.resolve(lookup);
     if (tenant && verifyTwilioSignature(tenant.authToken, signature, url, params)) return limited(tenant);
     // The cached token may be stale (rotated in the last minute): one fresh look before refusing.
@@ -56,8 +60,8 @@ export function webhooksPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     throw forbidden;
   }
 
-  function withoutNulValues(addressing: WebhookAddressing): WebhookAddressing {
-    const keep = (v: string | undefined) => (v === undefined || v.includes('\0') ? undefined : v);
+  function identifiersOnly(addressing: WebhookAddressing): WebhookAddressing {
+    const keep = (v: string | undefined) => (v === undefined || NOT_STORABLE.test(v) ? undefined : v);
     return { AccountSid: keep(addressing.AccountSid), MessagingServiceSid: keep(addressing.MessagingServiceSid), To: keep(addressing.To) };
   }
 

@@ -27,12 +27,23 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
     accountId: tenant.accountId,
     channel: from.channel,
     customerAddress: from.address,
-    customerName: params.ProfileName ?? null,
+    customerName: params.ProfileName === undefined ? null : storable(params.ProfileName),
     messageSid: params.MessageSid,
-    body: params.Body,
-    media: mediaOf(raw, params.NumMedia),
+    body: storable(params.Body),
+    media: mediaOf(raw, params.NumMedia).map((m) => ({ url: storable(m.url), contentType: m.contentType === null ? null : storable(m.contentType) })),
     optOut,
   });
   deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
   return { duplicate };
+}
+
+/**
+ * Text as Postgres can store it. Fuzzing found (test/fuzz/webhooks-never-fail.test.ts) that a signed message
+ * with a NUL in its Body, ProfileName or a MediaUrlN (or, in a JSON body, a lone UTF-16 surrogate in a media
+ * field, which JSON.stringify escapes and jsonb refuses) failed the insert: a 500, and the message lost. Such a
+ * character is kept as U+FFFD, what Postgres' own UTF-8 conversion makes of a lone surrogate in text.
+ */
+function storable(text: string): string {
+  const wellFormed = Buffer.from(text, 'utf8').toString('utf8');
+  return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', '\uFFFD') : wellFormed;
 }

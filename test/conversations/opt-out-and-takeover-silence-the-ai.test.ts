@@ -128,17 +128,28 @@ describe('dashboard API', () => {
     expect(list.items).toEqual([expect.objectContaining({ id: conversation.id, aiPaused: false, optedOut: false, window: expect.objectContaining({ open: true }) })]);
 
     const thread = (await api('GET', `/api/conversations/${conversation.id}`)).json<{
-      conversation: { workflow: { id: string; url: string }; window: { open: boolean } };
+      conversation: { workflow: { id: string; url: string | null }; window: { open: boolean } };
       messages: Array<{ direction: string; sources: Array<{ sku: string }>; workflowUrl: string | null; model: string | null }>;
     }>();
     expect(thread.conversation.workflow.id).toBe(`conversation:${shop.tenantId}:whatsapp:${customer}`);
-    expect(thread.conversation.workflow.url).toContain('/namespaces/default/workflows?query=');
     const reply = thread.messages.find((m) => m.direction === 'outbound')!;
     expect(reply.sources[0]!.sku).toBe('TS-001');
     expect(reply.model).toBe('gpt-4o-mini');
-    // Its own run (replies as children) or its conversation's (inline): the link finds either.
-    expect(decodeURIComponent(reply.workflowUrl!)).toContain(`WorkflowId="reply:`);
-    expect(decodeURIComponent(reply.workflowUrl!)).toContain(`OR WorkflowId="${thread.conversation.workflow.id}"`);
+    // The Temporal UI is for operators: a merchant's answer carries no link to it.
+    expect(thread.conversation.workflow.url).toBeNull();
+    expect(reply.workflowUrl).toBeNull();
+
+    // An operator gets them. Its own run (replies as children) or its conversation's (inline): the link finds either.
+    await h.prisma.user.update({ where: { id: shop.session.userId }, data: { isAdmin: true } });
+    try {
+      const asOperator = (await api('GET', `/api/conversations/${conversation.id}`)).json<typeof thread>();
+      const operatorReply = asOperator.messages.find((m) => m.direction === 'outbound')!;
+      expect(asOperator.conversation.workflow.url).toContain('/namespaces/default/workflows?query=');
+      expect(decodeURIComponent(operatorReply.workflowUrl!)).toContain(`WorkflowId="reply:`);
+      expect(decodeURIComponent(operatorReply.workflowUrl!)).toContain(`OR WorkflowId="${thread.conversation.workflow.id}"`);
+    } finally {
+      await h.prisma.user.update({ where: { id: shop.session.userId }, data: { isAdmin: false } });
+    }
   });
 
   it("another tenant's conversation is a 404 for every route", async () => {

@@ -97,6 +97,11 @@ describe('health check end to end', () => {
     const merchant = await signUp(api.app);
     const read = await api.app.inject({ method: 'GET', url: '/api/status', headers: { cookie: merchant.cookie } });
     expect(read.statusCode).toBe(200);
+    // The Temporal UI is an operator tool: a merchant gets neither its address nor a run's link.
+    const seen = read.json<{ temporalUiBaseUrl: string | null; lastHealthCheck: { temporalUiUrl: string | null } | null }>();
+    expect(seen.temporalUiBaseUrl).toBeNull();
+    expect(seen.lastHealthCheck?.temporalUiUrl ?? null).toBeNull();
+    expect(read.body).not.toContain(api.deps.env.TEMPORAL_UI_URL);
     const start = await api.app.inject({ method: 'POST', url: '/api/status/health-check', headers: authHeaders(merchant) });
     expect(start.statusCode).toBe(403);
     const anonymous = await api.app.inject({ method: 'GET', url: '/api/status' });

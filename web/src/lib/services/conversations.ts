@@ -64,7 +64,8 @@ export const conversationSchema = z.object({
   window: windowSchema,
   optedOutAt: isoDate.nullable(),
   takeover: z.object({ aiPaused: z.boolean(), since: isoDate.nullable(), by: z.string().nullable() }),
-  workflow: z.object({ id: z.string(), url: httpUrl }),
+  // The Temporal UI link comes only to operators; merchants get null.
+  workflow: z.object({ id: z.string(), url: httpUrl.nullable() }),
 });
 
 export const feedSchema = z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable(), serverTime: isoDate });

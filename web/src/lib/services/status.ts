@@ -21,7 +21,7 @@ export const healthCheckRunSchema = z.object({
   startedAt: z.iso.datetime({ offset: true }),
   finishedAt: z.iso.datetime({ offset: true }).nullable(),
   components: z.array(componentStatusSchema),
-  temporalUiUrl: httpUrl,
+  temporalUiUrl: httpUrl.nullable(),
 });
 
 export const statusResponseSchema = z.object({
@@ -31,13 +31,14 @@ export const statusResponseSchema = z.object({
     components: z.array(componentStatusSchema),
   }),
   lastHealthCheck: healthCheckRunSchema.nullable(),
-  temporalUiBaseUrl: httpUrl,
+  // Operators only; merchants get null (the Temporal UI shows every tenant's runs).
+  temporalUiBaseUrl: httpUrl.nullable(),
 });
 
 export const healthCheckStartedSchema = z.object({
   workflowId: z.string(),
   runId: z.string(),
-  temporalUiUrl: httpUrl,
+  temporalUiUrl: httpUrl.nullable(),
 });
 
 export type ComponentStatus = z.infer<typeof componentStatusSchema>;

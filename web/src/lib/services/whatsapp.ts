@@ -31,7 +31,8 @@ export const onboardingSchema = z.object({
   updatedAt: isoDate,
 });
 
-export const runSchema = z.object({ workflowId: z.string(), runId: z.string(), status: z.string(), temporalUiUrl: httpUrl });
+/** The connection workflow's run; the Temporal UI link only for operators (null for merchants). */
+export const runSchema = z.object({ workflowId: z.string(), runId: z.string(), status: z.string(), temporalUiUrl: httpUrl.nullable() });
 
 export const connectionSchema = z.object({
   status: z.string(),
