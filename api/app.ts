@@ -4,7 +4,8 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps } from './deps.js';
-import { sessionHook } from './auth/context.js';
+import { SESSION_IDLE_MS, sessionHook } from './auth/context.js';
+import { purgeEndedSessions } from '../lib/auth/session-purge.js';
 import { originCheck } from './auth/origin-check.js';
 import { errorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -83,6 +84,12 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   const relay = createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => relay.close());
+  // Housekeeping any instance may do, idempotently: ended sessions go (hourly, and once at start).
+  const purge = () => void purgeEndedSessions(deps.prisma, SESSION_IDLE_MS).catch((err: unknown) => app.log.warn({ err }, 'session purge failed'));
+  const purger = setInterval(purge, 60 * 60_000);
+  purger.unref();
+  app.addHook('onReady', async () => purge());
+  app.addHook('onClose', async () => clearInterval(purger));
   const context: ApiContext = {
     ...deps,
     workflows,

@@ -33,6 +33,10 @@ export function requireAdmin(request: FastifyRequest): AuthContext {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A session unused this long is over (the cookie's absolute lifetime is SESSION_TTL_MS). */
+export const SESSION_IDLE_MS = 3 * 24 * 60 * 60 * 1000;
+const LAST_SEEN_EVERY_MS = 60_000;
+
 /**
  * Resolves the session (if any) and enforces CSRF on state-changing requests that carry one.
  * Double submit: the dashboard echoes the readable CSRF cookie in a header; a cross-site form cannot.
@@ -42,8 +46,18 @@ export function sessionHook(prisma: PrismaClient) {
     request.auth = null;
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return;
-    const session = await prisma.session.findUnique({ where: { id: hashToken(token) }, include: { user: true } });
-    if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return;
+    const session = await prisma.session.findUnique({ where: { id: hashToken(token) }, include: { user: true, tenant: { select: { status: true } } } });
+    const now = Date.now();
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= now) return;
+    // Idle: a session nobody used for days (a shared or lost phone) ends, whatever its absolute expiry.
+    if ((session.lastSeenAt ?? session.createdAt).getTime() + SESSION_IDLE_MS <= now) return;
+    if (session.tenant.status !== 'active') {
+      throw new HttpError(403, `This account is ${session.tenant.status}. Contact WARA support.`, 'account_inactive');
+    }
+    // Seen: at most one write a minute per session, not one per request (the feed polls every few seconds).
+    if (!session.lastSeenAt || now - session.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS) {
+      await prisma.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date(now) } });
+    }
 
     if (!SAFE_METHODS.has(request.method)) {
       const header = request.headers[CSRF_HEADER];
