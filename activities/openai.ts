@@ -76,7 +76,8 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
       return { content, promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
     } catch (err) {
       if (err instanceof APIError && err.status !== undefined && PERMANENT_STATUSES.has(err.status)) {
-        throw ApplicationFailure.nonRetryable(`OpenAI rejected the request (${err.status}): ${err.message}`, 'OpenAINonRetryable');
+        // Our words and the HTTP status for the dashboard; OpenAI's text goes to the failure's details (operators).
+        throw ApplicationFailure.nonRetryable(`OpenAI rejected the request (HTTP ${err.status}).`, 'OpenAINonRetryable', { openaiMessage: err.message });
       }
       throw err;
     }

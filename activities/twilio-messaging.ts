@@ -9,7 +9,7 @@
 //     that attempt cannot still be in flight (`settleMs` > the HTTP timeout), then looks the message up
 //     (same To, same Messaging Service, same body, created since the attempt, not owned by another row).
 //     Found → record it; not found → Twilio never accepted it, so sending now is the first send.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
 import { recordNoReply } from '../lib/conversations/no-reply.js';
 import { twilioStatus, type MessageStatus } from '../lib/conversations/status.js';
@@ -144,7 +144,9 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
     const status = (err as { status?: unknown }).status;
     const code = (err as { code?: unknown }).code;
     if (status !== 401 && !(typeof code === 'number' && AUTH_FAILURE_CODES.has(code))) return null;
-    const reason = `Twilio refused this connection's credentials (${String(code ?? status)}): ${(err as Error).message}`.slice(0, 500);
+    // Our words and Twilio's code for the merchant; Twilio's own text only in the worker's log.
+    const reason = `Twilio refused this connection's credentials (code ${String(code ?? status)}). Reconnect WhatsApp to fix it.`;
+    log.warn('twilio refused the connection credentials', { accountId, code, status, twilioMessage: (err as Error).message });
     await sql.query({ name: 'send.mark-broken', text: MARK_BROKEN, values: [accountId, reason] });
     clients.delete(accountId);
     await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [messageId, 'failed', String(code ?? status), reason, new Date(now())] });
@@ -231,10 +233,12 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
         if (refused) return refused;
         // A 4xx (except 429) is Twilio refusing this message: it was not accepted, and will not be on retry.
         if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
+          // The merchant sees Twilio's code (which the dashboard explains) and our words, not Twilio's text.
+          log.warn('twilio refused a message', { messageId: row.id, code, status, twilioMessage: (err as Error).message });
           await sql.query({
             name: 'send.settle-unsent',
             text: SETTLE_UNSENT,
-            values: [row.id, 'failed', String(code ?? status), (err as Error).message.slice(0, 500), new Date(now())],
+            values: [row.id, 'failed', String(code ?? status), `Twilio refused this message (code ${String(code ?? status)}).`, new Date(now())],
           });
           return { outcome: 'not_sent', providerMessageSid: null, reason: String(code ?? status) };
         }

@@ -219,8 +219,10 @@ export function translateTwilioError(err: unknown, action: string): unknown {
   if (err instanceof ApplicationFailure) return err;
   const rest = restError(err);
   if (rest) {
-    const details = { twilioStatus: rest.status, twilioCode: rest.code ?? null };
-    const what = `Twilio refused to ${action}: ${rest.message || `HTTP ${rest.status}`}${rest.code ? ` (code ${rest.code})` : ''}`;
+    // Twilio's own text stays in the failure's details (operators see it in the Temporal UI and the logs);
+    // the message, which merchants see, is ours: what we tried, and Twilio's code to look up.
+    const details = { twilioStatus: rest.status, twilioCode: rest.code ?? null, twilioMessage: rest.message ?? null };
+    const what = `Twilio refused to ${action} (HTTP ${rest.status}${rest.code ? `, code ${rest.code}` : ''}).`;
     if (rest.status === 429) return ApplicationFailure.retryable(`Twilio rate-limited "${action}"`, 'TwilioRateLimited', details);
     if (rest.status >= 500) return ApplicationFailure.retryable(`Twilio failed to ${action} (HTTP ${rest.status})`, 'TwilioServerError', details);
     if (rest.status === 401 || rest.status === 403) return ApplicationFailure.nonRetryable(what, 'TwilioAuthFailed', details);

@@ -94,7 +94,9 @@ export function toMessageItem(m: MessageRow, c: Pick<ConversationRowForFeed, 'ch
     createdAt: m.createdAt.toISOString(),
     statusUpdatedAt: m.statusUpdatedAt?.toISOString() ?? null,
     errorCode: m.errorCode,
-    errorMessage: m.errorMessage,
+    // A numeric code is Twilio's: its own text (kept for operators) is not shown; the dashboard words the
+    // code. Our own codes (opted_out, outside_window…) come with our own words.
+    errorMessage: m.errorCode !== null && /^\d+$/.test(m.errorCode) ? null : m.errorMessage,
     fallback: m.fallback,
     noReplyReason: m.noReplyReason,
     customer: { address: c.customerAddress, name: c.customerName, channel: c.channel },
