@@ -2,9 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import type { MailSender } from '../lib/alerts/channels.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import { verificationEmail } from '../lib/email/templates.js';
 
 export interface EmailDeps {
   prisma: PrismaClient;
+  /** The signed link for a verification email (lib/auth/email-verification.ts), made here so it never sits in workflow history. */
+  verificationLink: (claim: { userId: string; email: string; expiresAt: number }) => string;
   /** Null when SMTP_URL is unset: emails are captured in the outbox (shown in the dashboard) and logged. */
   transport: MailSender | null;
   from: string;
@@ -23,7 +26,19 @@ export type SendEmailInput = z.infer<typeof emailInput>;
 
 /** Email through SMTP, with the outbox table as the idempotency record and the local capture. */
 export function createEmailActivities(deps: EmailDeps) {
-  return {
+  const activities = {
+    /** The n-th verification link for a user: signed here (the workflow passes the claim, not the link). */
+    async sendVerificationEmail(input: { userId: string; tenantId: string; email: string; name: string | null; expiresAt: number; attempt: number }) {
+      const url = deps.verificationLink({ userId: input.userId, email: input.email, expiresAt: input.expiresAt });
+      const days = Math.round((input.expiresAt - Date.now()) / 86_400_000);
+      return activities.sendEmail({
+        idempotencyKey: `verify-email:${input.userId}:${input.attempt}`,
+        tenantId: input.tenantId,
+        to: input.email,
+        ...verificationEmail({ name: input.name, url, expiresInDays: Math.max(1, days) }),
+      });
+    },
+
     async sendEmail(input: SendEmailInput): Promise<{ status: 'sent' | 'captured' | 'already_sent' }> {
       const parsed = emailInput.safeParse(input);
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid email: ${parsed.error.message}`, 'InvalidEmail');
@@ -54,6 +69,7 @@ export function createEmailActivities(deps: EmailDeps) {
       return { status: 'sent' };
     },
   };
+  return activities;
 }
 
 export type EmailActivities = ReturnType<typeof createEmailActivities>;

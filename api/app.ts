@@ -6,8 +6,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { ApiContext, ApiDeps } from './deps.js';
 import { SESSION_IDLE_MS, sessionHook } from './auth/context.js';
 import { purgeEndedSessions } from '../lib/auth/session-purge.js';
+import { EmailVerifier } from '../lib/auth/email-verification.js';
 import { originCheck } from './auth/origin-check.js';
 import { errorHandler } from './errors.js';
+import { refuseUnstorableText } from './text-guard.js';
 import { createMetrics } from './metrics.js';
 import { authPlugin } from './plugins/auth.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
@@ -77,6 +79,8 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   app.decorateRequest('auth', null);
   app.addHook('onRequest', originCheck(deps.env));
   app.addHook('onRequest', sessionHook(deps.prisma));
+  // Text Postgres cannot store (NUL, lone surrogates) is a 400 before any handler runs: see text-guard.ts.
+  app.addHook('preValidation', refuseUnstorableText);
 
   const workflows = createWorkflowClient(deps.temporal, deps.env);
   // One relay for every signal the API owes a conversation workflow: started when the app is ready (it
@@ -94,6 +98,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     ...deps,
     workflows,
     credentials: tenantCredentialsFromKeys(deps.prisma, deps.env.SECRETS_ENCRYPTION_KEYS),
+    emailVerifier: new EmailVerifier(deps.env.APP_SECRET ?? null),
     relay,
   };
   await app.register(healthPlugin(context, metrics));

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { EmailVerifier } from '../lib/auth/email-verification.js';
 import type { Env } from '../lib/config/env.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
@@ -18,6 +19,8 @@ export interface ApiContext extends ApiDeps {
   workflows: WorkflowClient;
   /** Tenant secrets (webhook signatures need the subaccount token); null without SECRETS_ENCRYPTION_KEYS. */
   credentials: TenantCredentials | null;
+  /** Checks the signed links of verification emails (the worker signs them with the same APP_SECRET). */
+  emailVerifier: EmailVerifier;
   /** Delivers stored hand-off rows (inbound messages, takeover, resume, manual replies) to their workflows. */
   relay: InboundRelay;
 }

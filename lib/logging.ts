@@ -25,13 +25,11 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-/** Keys (compared lower-case, letters and digits only) whose values are secrets. */
-const SECRET_KEY_PARTS = ['password', 'passwd', 'passphrase', 'secret', 'cookie', 'authorization', 'signature', 'credential'];
-const SECRET_KEY_ENDINGS = ['token', 'apikey', 'privatekey', 'verifier'];
+/** Keys whose values are secrets: `*password*`, `*secret*`, `*cookie*`, …, `…token`, `…apiKey`/`api_key`. */
+const SECRET_KEY = /pass(?:word|wd|phrase)|secret|cookie|authorization|signature|credential|(?:token|api[-_]?key|private[-_]?key|verifier)$/i;
 
 export function isSecretKey(key: string): boolean {
-  const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return SECRET_KEY_PARTS.some((part) => k.includes(part)) || SECRET_KEY_ENDINGS.some((end) => k.endsWith(end));
+  return SECRET_KEY.test(key);
 }
 
 // Deeper than this, or past this many values, a logged object is left to the line scrub (layer 3).
@@ -80,8 +78,8 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
   [/\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]+|\bsk_[0-9A-Za-z]{16,}|\bwhsec_[0-9A-Za-z+/=]+/g, CENSOR],
   // OpenAI keys: sk-…, sk-proj-…, sk-svcacct-…
   [/\bsk-[0-9A-Za-z_-]{16,}/g, CENSOR],
-  // HTTP credentials quoted in a message or an error.
-  [/\b(Bearer|Basic|Digest)\s+[0-9A-Za-z._~+/=-]{6,}/gi, `$1 ${CENSOR}`],
+  // HTTP credentials quoted in a message or an error (`Authorization: Bearer …`).
+  [/\b(Bearer|Basic)\s+[0-9A-Za-z._~+/=-]{8,}/g, `$1 ${CENSOR}`],
   // The password of a URL: postgresql://user:password@host, smtp://user:pass@host.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"\\]*:)[^\s/@"\\]+@/gi, `$1${CENSOR}@`],
   // Query parameters that carry a secret: the OAuth callback's code and state, tokens, keys.

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOrCreateDevKeyring } from './devstack/dev-key.js';
+import { loadOrCreateDevKeyring, loadOrCreateDevSecret } from './devstack/dev-key.js';
 import { startEmbeddedPostgres } from './devstack/embedded-postgres.js';
 import { asBackground } from './devstack/priority.js';
 import { startTemporalDevServer, stopChild, type RunningTemporal } from './devstack/temporal-dev-server.js';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   env.API_PORT = String(ports.api);
   env.SERVER_PUBLIC_URL ??= `http://127.0.0.1:${ports.api}`;
   env.SECRETS_ENCRYPTION_KEYS ??= loadOrCreateDevKeyring(join(DATA, 'secrets-encryption-keys'));
+  env.APP_SECRET ??= loadOrCreateDevSecret(join(DATA, 'app-secret'));
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
 
   // Background priority (scripts/devstack/priority.ts): under load, webhook acks come before workflow work.

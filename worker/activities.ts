@@ -13,6 +13,7 @@ import { createTwilioMessagingActivities } from '../activities/twilio-messaging.
 import { createTwilioProvisioningActivities } from '../activities/twilio-provisioning.js';
 import { emailChannel, slackChannel, type AlertChannel, type MailSender } from '../lib/alerts/channels.js';
 import { prismaAlertStore } from '../lib/alerts/store.js';
+import { EmailVerifier, verificationUrl } from '../lib/auth/email-verification.js';
 import type { Env } from '../lib/config/env.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { loggerOptions } from '../lib/logging.js';
@@ -37,13 +38,20 @@ export function createActivities(deps: WorkerDeps, timings: ActivityTimings = {}
   const logger = pino(loggerOptions(env.LOG_LEVEL));
   const log = (message: string, fields: Record<string, unknown>) => logger.info(fields, message);
   const credentials = tenantCredentialsFromKeys(prisma, env.SECRETS_ENCRYPTION_KEYS);
+  const verifier = new EmailVerifier(env.APP_SECRET ?? null);
   const sendTimeoutMs = timings.sendTimeoutMs ?? SEND_TIMEOUT_MS;
   const twilioAs = (timeoutMs: number) => (account: { accountSid: string; apiKey: string; apiSecret: string }) =>
     createTwilioClient({ ...account, ...twilioTransport(env, timeoutMs) });
 
   return {
     ...createAccountActivities({ prisma }),
-    ...createEmailActivities({ prisma, transport: mailer, from: env.EMAIL_FROM, log }),
+    ...createEmailActivities({
+      prisma,
+      transport: mailer,
+      from: env.EMAIL_FROM,
+      log,
+      verificationLink: (claim) => verificationUrl(env.WEB_PUBLIC_URL, verifier.sign(claim)),
+    }),
     ...createHealthProbeActivities({ probes: buildHealthProbes(deps) }),
     ...createHealthStoreActivities({ prisma }),
     ...createCatalogActivities({ prisma }),

@@ -4,6 +4,7 @@ import type * as bundle from './index.js';
 
 export { catalogImportWorkflow } from './catalog-import.js';
 export { conversationWorkflow } from './conversation.js';
+export { emailVerificationWorkflow } from './email-verification.js';
 export { replyWorkflow } from './reply.js';
 export { healthCheckWorkflow } from './health-check.js';
 export { trialWorkflow } from './trial.js';

@@ -8,8 +8,10 @@ import { burnVerifyTime, passwordProblems, verifyPassword, PASSWORD_MAX_LENGTH }
 import { clearSessionCookies } from '../auth/cookies.js';
 import { meBody, openSession } from '../auth/sessions.js';
 import type { ApiContext } from '../deps.js';
+import { accountOf } from '../workflows/accounts.js';
 import { HttpError } from '../errors.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
+import { requireAuth } from '../auth/context.js';
 
 const email = z.email('Enter a valid email address.').max(254).transform((e) => e.trim().toLowerCase());
 const attributionKeys = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'ref'] as const;
@@ -24,7 +26,7 @@ const signupBody = z.object({
 const loginBody = z.object({ email, password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH * 4) });
 
 export const meSchema = z.object({
-  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), isAdmin: z.boolean() }),
+  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), isAdmin: z.boolean(), emailVerified: z.boolean() }),
   tenant: z.object({ id: z.string(), name: z.string(), plan: z.string(), trialEndsAt: z.string().nullable() }),
   csrfToken: z.string().optional(),
 });
@@ -32,10 +34,12 @@ export const meSchema = z.object({
 const signup = { schema: { body: signupBody, response: { 201: meSchema } } };
 const login = { schema: { body: loginBody, response: { 200: meSchema } } };
 const me = { schema: { response: { 200: meSchema } } };
+const verify = { schema: { body: z.object({ token: z.string().min(10).max(2000) }), response: { 200: z.object({ verified: z.literal(true), email: z.string() }) } } };
+const resend = { schema: { response: { 202: z.object({ sent: z.literal(true) }) } } };
 
 /** Sign-up, log-in, log-out and "who am I" (prefix /api/auth). Sign-up and log-in are rate-limited per client. */
 export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
-  const { env, prisma, workflows } = ctx;
+  const { env, prisma, workflows, emailVerifier } = ctx;
   const secureCookies = new URL(env.WEB_PUBLIC_URL).protocol === 'https:';
 
   return async (app) => {
@@ -50,7 +54,34 @@ export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     app.post('/logout', logOut);
     app.get('/me', me, whoAmI);
     app.get('/providers', signInProviders);
+    // The link's page posts the token (a GET would be followed by mail scanners). No session needed: the
+    // link may be opened on another device; the signature and the address in it are the proof.
+    app.post('/verify-email', { ...verify, config: limited }, verifyEmail);
+    app.post('/verify-email/resend', { ...resend, config: limited }, resendVerificationEmail);
   };
+
+  async function verifyEmail(request: RouteRequest<typeof verify.schema>) {
+    const claim = emailVerifier.verify(request.body.token);
+    if (claim === 'expired') throw new HttpError(400, 'This confirmation link has expired. Log in and ask for a new one.', 'link_expired');
+    if (typeof claim === 'string') throw new HttpError(400, 'This confirmation link is not valid. Use the latest link we sent, or ask for a new one.', 'link_invalid');
+    const user = await prisma.user.findUnique({ where: { id: claim.userId } });
+    // A link for an address the account no longer has verifies nothing.
+    if (!user || user.email !== claim.email) throw new HttpError(400, 'This confirmation link is not valid for this account.', 'link_invalid');
+    if (user.emailVerifiedAt === null) {
+      await prisma.user.update({ where: { id: user.id }, data: { emailVerifiedAt: new Date() } });
+      await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: 'user', action: 'auth.email_verified', ip: request.ip });
+      await workflows.accounts.verificationDone(user.id);
+    }
+    return { verified: true as const, email: user.email };
+  }
+
+  async function resendVerificationEmail(request: RouteRequest<typeof resend.schema>, reply: RouteReply<typeof resend.schema>) {
+    const auth = requireAuth(request);
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: auth.userId }, include: { tenant: true } });
+    if (user.emailVerifiedAt !== null) throw new HttpError(409, 'Your email address is already confirmed.', 'already_verified');
+    await workflows.accounts.resendVerification(accountOf(user, user.tenant));
+    return reply.code(202).send({ sent: true as const });
+  }
 
   async function signUp(request: RouteRequest<typeof signup.schema>, reply: RouteReply<typeof signup.schema>) {
     const body = request.body;
@@ -75,7 +106,7 @@ export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const { tenant, user } = account;
     const csrfToken = await openSession(prisma, request, reply, user, secureCookies);
     await workflows.accounts
-      .ensureStarted({ tenantId: tenant.id, userId: user.id, email: user.email, name: user.name, trialEndsAt: tenant.trialEndsAt })
+      .ensureStarted(accountOf(user, tenant))
       .catch((err: unknown) => request.log.error({ err }, 'account workflows not started; next login retries'));
     return reply.code(201).send(meBody(user, tenant, csrfToken));
   }
@@ -104,7 +135,7 @@ export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     await prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
     await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: 'user', action: 'auth.login', ip: request.ip });
     await workflows.accounts
-      .ensureStarted({ tenantId: user.tenantId, userId: user.id, email: user.email, name: user.name, trialEndsAt: user.tenant.trialEndsAt })
+      .ensureStarted(accountOf(user, user.tenant))
       .catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
     return meBody(user, user.tenant, csrfToken);
   }

@@ -5,6 +5,7 @@ import { createAccount } from '../../lib/auth/accounts.js';
 import { finishLogin, GoogleLoginError, googleConfig, safeNext, startLogin, type GoogleConfig } from '../../lib/auth/google.js';
 import { openSession } from '../auth/sessions.js';
 import type { ApiContext } from '../deps.js';
+import { accountOf } from '../workflows/accounts.js';
 import { HttpError } from '../errors.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
 
@@ -56,6 +57,16 @@ export function googleAuthPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     // A Google identity we know, or a verified email that matches an account: link and sign in.
     let user = await prisma.user.findFirst({ where: { OR: [{ googleSub: google.sub }, { email: google.email }] }, include: { tenant: true } });
     if (user && user.googleSub !== google.sub) {
+      // Never link Google to a password account whose address was never proven: anyone can sign up with
+      // someone else's address, and linking would let the real owner in beside the impostor's password.
+      if (user.emailVerifiedAt === null) {
+        await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: 'user', action: 'auth.google_link_refused', details: { reason: 'email_unverified' }, ip: request.ip });
+        throw new HttpError(
+          409,
+          'An account with this email was created with a password and its email address was never confirmed, so it cannot be linked to Google. If it is yours, log in with your password and confirm your email first.',
+          'email_unverified',
+        );
+      }
       user = await prisma.user.update({ where: { id: user.id }, data: { googleSub: google.sub }, include: { tenant: true } });
     }
     if (!user) {
@@ -75,7 +86,7 @@ export function googleAuthPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     }
     await openSession(prisma, request, reply, user, secureCookies);
     await workflows.accounts
-      .ensureStarted({ tenantId: user.tenantId, userId: user.id, email: user.email, name: user.name, trialEndsAt: user.tenant.trialEndsAt })
+      .ensureStarted(accountOf(user, user.tenant))
       .catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
     return reply.redirect(safeNext(pending.data.next));
   }

@@ -101,8 +101,17 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     };
   }
 
+  /** Connecting a number (and so sending on the merchant's behalf) needs a proven email address. */
+  async function requireVerifiedEmail(auth: AuthContext): Promise<void> {
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: auth.userId }, select: { emailVerifiedAt: true } });
+    if (user.emailVerifiedAt === null) {
+      throw new HttpError(403, 'Confirm your email address first: we sent you a link when you signed up (you can ask for a new one on the dashboard).', 'email_unverified');
+    }
+  }
+
   async function connectWhatsApp(request: RouteRequest<typeof action.schema>, reply: RouteReply<typeof action.schema>) {
     const auth = requireAuth(request);
+    await requireVerifiedEmail(auth);
     if ((await account(request))?.status === 'connected') {
       throw new HttpError(409, 'WhatsApp is already connected. Disconnect it first to connect another number.', 'already_connected');
     }
@@ -113,6 +122,7 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function retryWhatsApp(request: RouteRequest<typeof action.schema>, reply: RouteReply<typeof action.schema>) {
     const auth = requireAuth(request);
+    await requireVerifiedEmail(auth);
     const [row, latest] = await Promise.all([account(request), workflows.onboarding.latest(auth.tenantId)]);
     const runFailed = latest !== null && CLOSED_UNSUCCESSFULLY.includes(latest.status);
     if (row?.status !== 'failed' && !runFailed) throw new HttpError(409, 'There is no failed connection attempt to retry.', 'nothing_to_retry');

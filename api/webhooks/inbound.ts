@@ -10,7 +10,7 @@ import { optOutIntent } from '../../lib/conversations/opt-out.js';
 import type { WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { HttpError } from '../errors.js';
 import type { InboundRelay } from './inbound-relay.js';
-import { mediaOf, type InboundParams } from './params.js';
+import { mediaOf, storable, type InboundParams } from './params.js';
 import type { FormParams } from './signature.js';
 
 export interface InboundDeps {
@@ -35,15 +35,4 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
   });
   deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
   return { duplicate };
-}
-
-/**
- * Text as Postgres can store it. Fuzzing found (test/fuzz/webhooks-never-fail.test.ts) that a signed message
- * with a NUL in its Body, ProfileName or a MediaUrlN (or, in a JSON body, a lone UTF-16 surrogate in a media
- * field, which JSON.stringify escapes and jsonb refuses) failed the insert: a 500, and the message lost. Such a
- * character is kept as U+FFFD, what Postgres' own UTF-8 conversion makes of a lone surrogate in text.
- */
-function storable(text: string): string {
-  const wellFormed = Buffer.from(text, 'utf8').toString('utf8');
-  return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', '\uFFFD') : wellFormed;
 }

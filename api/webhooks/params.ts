@@ -40,3 +40,15 @@ export function mediaOf(params: FormParams, numMedia: string | undefined): Array
   }
   return media;
 }
+
+/**
+ * Text as Postgres can store it. Fuzzing found (test/fuzz/webhooks-never-fail.test.ts) that a signed webhook
+ * with a NUL in a stored field (Body, ProfileName, MediaUrlN, a status callback's ErrorMessage/ErrorCode), or
+ * in a JSON body a lone UTF-16 surrogate in a media field (JSON.stringify escapes it and jsonb refuses it),
+ * failed its statement: a 500, and an inbound message lost. Such a character is kept as U+FFFD, which is what
+ * Postgres' own UTF-8 conversion makes of a lone surrogate in text.
+ */
+export function storable(text: string): string {
+  const wellFormed = Buffer.from(text, 'utf8').toString('utf8');
+  return wellFormed.includes('\0') ? wellFormed.replaceAll('\0', '\uFFFD') : wellFormed;
+}

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { statusesBefore, twilioStatus } from '../../lib/conversations/status.js';
 import type { WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { isUniqueViolation } from '../../lib/db/sql.js';
-import type { statusParams } from './params.js';
+import { storable, type statusParams } from './params.js';
 
 export async function receiveStatus(
   pool: pg.Pool,
@@ -36,7 +36,10 @@ export async function receiveStatus(
     text: `UPDATE messages SET status = $3::message_status, status_updated_at = now() AT TIME ZONE 'UTC', updated_at = now() AT TIME ZONE 'UTC',
              error_code = CASE WHEN $4 THEN $5 ELSE error_code END, error_message = CASE WHEN $4 THEN $6 ELSE error_message END
            WHERE tenant_id = $1 AND provider_message_sid = $2 AND status = ANY($7::message_status[])`,
-    values: [tenant.tenantId, params.MessageSid, status.data, failed, params.ErrorCode ?? null, params.ErrorMessage ?? null, statusesBefore(status.data)],
+    values: [tenant.tenantId, params.MessageSid, status.data, failed, optionalStorable(params.ErrorCode), optionalStorable(params.ErrorMessage), statusesBefore(status.data)],
   });
   return { updated: (rowCount ?? 0) > 0 };
 }
+
+/** Bound as a parameter even when unused: a NUL in it failed every callback that carried one (see storable). */
+const optionalStorable = (text: string | undefined) => (text === undefined ? null : storable(text));

@@ -4,6 +4,12 @@ import type { Env } from '../../lib/config/env.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { trialWorkflowType, type TrialWorkflow } from '../../workflows/contracts/trial.js';
 import { welcomeEmailWorkflowType, type WelcomeEmailWorkflow } from '../../workflows/contracts/welcome-email.js';
+import {
+  emailVerificationWorkflowType,
+  emailVerified,
+  resendVerification,
+  type EmailVerificationWorkflow,
+} from '../../workflows/contracts/email-verification.js';
 import { startOnce } from './runs.js';
 
 export interface AccountRef {
@@ -12,6 +18,13 @@ export interface AccountRef {
   email: string;
   name: string | null;
   trialEndsAt: Date | null;
+  /** Unverified accounts also get the verification workflow (its id makes a second start a no-op). */
+  emailVerified: boolean;
+}
+
+/** The account as its workflows need it, from the user row (with its tenant's trial end). */
+export function accountOf(user: { id: string; tenantId: string; email: string; name: string | null; emailVerifiedAt: Date | null }, tenant: { trialEndsAt: Date | null }): AccountRef {
+  return { tenantId: user.tenantId, userId: user.id, email: user.email, name: user.name, trialEndsAt: tenant.trialEndsAt, emailVerified: user.emailVerifiedAt !== null };
 }
 
 /** A completed run is final (one welcome, one trial); only a failed one may be started again. */
@@ -38,6 +51,15 @@ export function accountWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK
             args: [{ userId: account.userId, tenantId: account.tenantId, email: account.email, name: account.name, dashboardUrl, trialDays: env.TRIAL_DAYS }],
           }),
         ),
+        !account.emailVerified &&
+          startOnce(() =>
+            temporal.workflow.start<EmailVerificationWorkflow>(emailVerificationWorkflowType, {
+              taskQueue: env.TEMPORAL_TASK_QUEUE,
+              workflowId: workflowIds.emailVerification(account.userId),
+              workflowIdReusePolicy: ONCE_UNLESS_FAILED,
+              args: [verificationInput(account)],
+            }),
+          ),
         trialEndsAt &&
           startOnce(() =>
             temporal.workflow.start<TrialWorkflow>(trialWorkflowType, {
@@ -49,5 +71,27 @@ export function accountWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK
           ),
       ]);
     },
+
+    /**
+     * "Send me a new link": signals the running verification workflow, or starts a fresh one when the last
+     * one ended (all its links expired).
+     */
+    async resendVerification(account: AccountRef): Promise<void> {
+      await temporal.workflow.signalWithStart<EmailVerificationWorkflow, []>(emailVerificationWorkflowType, {
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        workflowId: workflowIds.emailVerification(account.userId),
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        args: [verificationInput(account)],
+        signal: resendVerification,
+        signalArgs: [],
+      });
+    },
+
+    /** The address is verified (the database says so): the workflow can end; best effort, it expires anyway. */
+    async verificationDone(userId: string): Promise<void> {
+      await temporal.workflow.getHandle(workflowIds.emailVerification(userId)).signal(emailVerified).catch(() => undefined);
+    },
   };
 }
+
+const verificationInput = (account: AccountRef) => ({ userId: account.userId, tenantId: account.tenantId, email: account.email, name: account.name });

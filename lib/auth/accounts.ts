@@ -41,7 +41,8 @@ export async function createAccount(prisma: PrismaClient, input: SignupInput) {
         },
       });
       const user = await tx.user.create({
-        data: { tenantId: tenant.id, email: input.email, name: input.name, passwordHash, googleSub: input.googleSub ?? null, role: 'owner' },
+        // Google vouches for the address of an account created through it; a password account must verify.
+        data: { tenantId: tenant.id, email: input.email, name: input.name, passwordHash, googleSub: input.googleSub ?? null, role: 'owner', emailVerifiedAt: input.googleSub ? new Date() : null },
       });
       await tx.catalog.create({ data: { tenantId: tenant.id } });
       await writeAudit(tx, {

@@ -55,8 +55,21 @@ export interface RowError {
 /** Stored values are cut so a pasted essay in a cell cannot bloat the error table or the CSV export. */
 export function truncateValue(value: unknown, max = 200): string | null {
   if (value === undefined || value === null) return null;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : quotable(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A non-string value as JSON text. Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): a JSON cell
+ * nested a few thousand levels deep (`{"name": [[[[…]]]]}`) overflowed JSON.stringify's stack while its row error
+ * was written, and the RangeError failed the upload with a 500. Such a value is named, not quoted.
+ */
+function quotable(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '(a value nested too deeply to show)';
+  }
 }
 
 /** The reason for a row with a NUL character: Postgres text cannot hold one, and no product name has one. */

@@ -25,10 +25,23 @@ export function toRow(rowNumber: number, text: string): Row {
   return rawRowFromObject(rowNumber, value as Record<string, unknown>);
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([key, v]) => key.includes('\0') || containsNul(v));
+// Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): written recursively, this overflowed the stack
+// on a value nested ~10,000 levels deep around a "\u0000" (a RangeError: a 500). It walks with its own stack.
+function containsNul(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\0')) return true;
+    } else if (Array.isArray(value)) {
+      for (const v of value as unknown[]) pending.push(v);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        if (key.includes('\0')) return true;
+        pending.push(v);
+      }
+    }
+  }
   return false;
 }
 

@@ -15,13 +15,24 @@ const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
 export async function* readCsvRows(text: AsyncIterable<string>): AsyncGenerator<RawProductRow | RowError> {
   const iterator = text[Symbol.asyncIterator]();
   let head = '';
-  while (!/[\r\n]/.test(head) && head.length < MAX_RECORD_BYTES) {
+  // Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): a header cell with a line break in quotes
+  // (`"Product\nName";SKU;Price`) ended the header "line" early, so the delimiter was guessed from part of
+  // it and a valid file was refused. The header ends at the first line break outside quotes (scanned once).
+  const header = { scanned: 0, quoted: false, complete: false };
+  while (!header.complete && head.length < MAX_RECORD_BYTES) {
     const next = await iterator.next();
     if (next.done) break;
     head += next.value;
+    scanHeaderLine(head, header);
   }
   const delimiter = detectDelimiter(head);
   const parser = parse({ delimiter, bom: true, relax_column_count: true, max_record_size: MAX_RECORD_BYTES });
+  // Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): a syntax error met while writing (a stray
+  // quote: `a,b"c",1`) reaches the write callback, which settles `feed` and removes its listener, and is then
+  // emitted as an 'error' event a tick later with no listener left: an uncaught exception, which in the API
+  // is a process crash from one malformed upload. This standing listener absorbs that second report; the
+  // error itself still reaches the loop below through the callback (and becomes malformed_file).
+  parser.on('error', () => undefined);
   let targets: ColumnTarget[] | null = null;
   let rowNumber = 0;
   // Records are only searched for a NUL once one has been fed to the parser: a native scan per chunk
@@ -52,6 +63,10 @@ export async function* readCsvRows(text: AsyncIterable<string>): AsyncGenerator<
     for (let chunk: string | null = head; ; ) {
       if (chunk !== null && !nulSeen) nulSeen = chunk.includes('\0');
       const written = feed(chunk);
+      // Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): when drain() throws (a header without
+      // the required columns) before `written` is awaited, and the same chunk then fails to parse (`null\n{"":0}`),
+      // its rejection had no handler: an unhandled rejection, a crash in the API. It is still awaited below.
+      written.catch(() => undefined);
       drain();
       await written;
       drain();
@@ -85,13 +100,22 @@ function rowFromRecord(rowNumber: number, record: string[], targets: ColumnTarge
   return { rowNumber, fields, attributes };
 }
 
-/** The candidate seen most often outside quotes on the first line; `,` when none appears. */
+/** Advances `state` over `text` from where it stopped; `complete` once a line break outside quotes is met. */
+function scanHeaderLine(text: string, state: { scanned: number; quoted: boolean; complete: boolean }): void {
+  for (; state.scanned < text.length && !state.complete; state.scanned++) {
+    const ch = text[state.scanned];
+    if (ch === '"') state.quoted = !state.quoted;
+    else if (!state.quoted && (ch === '\r' || ch === '\n')) state.complete = true;
+  }
+}
+
+/** The candidate seen most often outside quotes on the first line (which ends outside quotes); `,` when none appears. */
 export function detectDelimiter(text: string): string {
-  const line = /^[^\r\n]*/.exec(text.replace(/^\uFEFF/, ''))?.[0] ?? '';
   const counts = new Map<string, number>();
   let quoted = false;
-  for (const ch of line) {
+  for (const ch of text.replace(/^\uFEFF/, '')) {
     if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\r' || ch === '\n')) break;
     else if (!quoted && (CANDIDATE_DELIMITERS as readonly string[]).includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   }
   let best = ',';

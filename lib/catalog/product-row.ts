@@ -32,6 +32,8 @@ export type RowResult = { ok: true; product: NormalisedProduct } | { ok: false; 
 /** Decimal(14,3): 11 integer digits, 3 decimals (KWD/BHD have 3). */
 const MAX_INTEGER_DIGITS = 11;
 const MAX_ATTRIBUTES = 50;
+/** Lists and objects inside an extra column, nested at most this deep (sizes: [["S", "M"]] is 2). */
+const MAX_ATTRIBUTE_DEPTH = 32;
 
 // Rows are brought to text first (JSON numbers/booleans become their text, blanks become undefined), so
 // the schema is plain string checks: this runs once per row of files with millions of rows.
@@ -91,6 +93,13 @@ export function validateProductRow(row: RawProductRow, defaultCurrency: string):
   const attributeKeys = Object.keys(row.attributes);
   if (attributeKeys.length > MAX_ATTRIBUTES) {
     return { ok: false, errors: [{ rowNumber: row.rowNumber, field: null, reason: `row has ${attributeKeys.length} extra columns (at most ${MAX_ATTRIBUTES})`, value: null }] };
+  }
+  // Fuzzing found (test/fuzz/catalog-parser-never-crashes.test.ts): an extra JSON column nested a few thousand
+  // levels deep made the row's hash (JSON.stringify) overflow the stack: a RangeError, a 500. No product
+  // attribute is nested like that; deeper than MAX_ATTRIBUTE_DEPTH is a row error.
+  const deepKey = attributeKeys.find((key) => nestedDeeperThan(row.attributes[key], MAX_ATTRIBUTE_DEPTH));
+  if (deepKey !== undefined) {
+    return { ok: false, errors: [{ rowNumber: row.rowNumber, field: null, reason: `column ${JSON.stringify(deepKey.slice(0, 100))} holds a value nested more than ${MAX_ATTRIBUTE_DEPTH} levels deep`, value: null }] };
   }
   const d = parsed.data;
   // Presence was checked above; the schema keeps them optional only so "missing" reads as "is required".
@@ -152,6 +161,18 @@ export function rawRowFromObject(rowNumber: number, object: Record<string, unkno
     fields[field] = value;
   }
   return { rowNumber, fields, attributes };
+}
+
+/** Whether `value` has lists/objects nested more than `max` deep; walks with its own stack (no recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function sortedObject(o: Record<string, unknown>): Record<string, unknown> {

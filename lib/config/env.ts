@@ -58,6 +58,13 @@ export const envSchema = z.object({
   /** A bearer token a Prometheus scraper outside INTERNAL_NETWORKS may send for /metrics. */
   METRICS_TOKEN: z.string().min(16).optional(),
 
+  /**
+   * Signs links WARA sends (email verification): at least 32 characters of randomness. Required in
+   * production; `npm run dev` generates one into .data/; unset elsewhere, a per-process one is used (links
+   * then die with the process).
+   */
+  APP_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
+
   TRIAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
   /** Attempts per minute per client on sign-up / log-in; generous for people, tight for scripts. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
@@ -149,6 +156,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
     throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together']);
+  }
+  if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
+    throw new ConfigError(['APP_SECRET is required in production (it signs the links in verification emails)']);
   }
   if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEYS) {
     throw new ConfigError(['SECRETS_ENCRYPTION_KEYS is required in production (tenant Twilio secrets are encrypted with it)']);

@@ -51,3 +51,20 @@ export function trialEndedEmail(input: { billingUrl: string }): EmailContent {
     ].join('\n'),
   };
 }
+
+export function verificationEmail(input: { name: string | null; url: string; expiresInDays: number }): EmailContent {
+  const hello = input.name ? `Hi ${input.name},` : 'Hi,';
+  return {
+    subject: 'Confirm your email address for WARA',
+    text: [
+      hello,
+      '',
+      'Please confirm this is your email address, so you can connect WhatsApp and choose a plan:',
+      input.url,
+      '',
+      `The link works for ${input.expiresInDays} days. If you did not sign up for WARA, ignore this email: nothing happens without the link.`,
+      '',
+      'The WARA team',
+    ].join('\n'),
+  };
+}

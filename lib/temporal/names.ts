@@ -11,6 +11,7 @@ export const workflowIds = {
   reply: (inboundMessageSid: string) => `reply:${inboundMessageSid}`,
   trial: (tenantId: string) => `trial:${tenantId}`,
   welcomeEmail: (userId: string) => `welcome-email:${userId}`,
+  emailVerification: (userId: string) => `email-verification:${userId}`,
   catalogImport: (tenantId: string, uploadId: string) => `catalog-import:${tenantId}:${uploadId}`,
   healthCheck: (trigger: 'scheduled' | 'manual', at: Date) => `health-check:${trigger}:${at.toISOString()}`,
 } as const;

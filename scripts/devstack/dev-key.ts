@@ -16,3 +16,12 @@ export function loadOrCreateDevKeyring(file: string): string {
   writeFileSync(file, `${spec}\n`, { mode: 0o600 });
   return spec;
 }
+
+/** The local run's APP_SECRET (signs verification links), kept beside the keyring for the same reason. */
+export function loadOrCreateDevSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieHeader, startTestApi, type TestApi } from '../support/api.js';
+import { cookieHeader, signUp, startTestApi, type TestApi } from '../support/api.js';
 
 /**
  * Google sign-in against a stand-in for Google's token and userinfo endpoints (no internet in tests).
@@ -102,6 +102,22 @@ describe('Google sign-in', () => {
     const unverified = await signInWithGoogle({ sub: `sub-${randomUUID()}`, email: `u-${randomUUID()}@x.example`, email_verified: false });
     expect(unverified.statusCode).toBe(400);
     expect(unverified.json()).toMatchObject({ message: 'Your Google email address is not verified.' });
+  });
+
+  it('never links Google to a password account whose address was never confirmed (account pre-hijack)', async () => {
+    // Someone signs up first with the owner's address and a password of their own, and never confirms it.
+    const email = `owner-${randomUUID()}@gmail.example`;
+    const squatter = await signUp(api.app, { email, verified: false });
+    const owner = await signInWithGoogle({ sub: `sub-${randomUUID()}`, email });
+    expect(owner.statusCode).toBe(409);
+    expect(owner.json()).toMatchObject({ error: 'email_unverified' });
+    const row = await api.prisma.user.findUniqueOrThrow({ where: { id: squatter.userId } });
+    expect(row.googleSub).toBeNull();
+    // A confirmed password account is the owner's own: Google links to it.
+    const confirmed = await signUp(api.app);
+    const linked = await signInWithGoogle({ sub: `sub-${randomUUID()}`, email: confirmed.email });
+    expect(linked.statusCode).toBe(302);
+    expect((await api.prisma.user.findUniqueOrThrow({ where: { id: confirmed.userId } })).googleSub).not.toBeNull();
   });
 
   it('never redirects off-site after sign-in', async () => {

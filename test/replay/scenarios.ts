@@ -17,6 +17,7 @@ import {
   type InboundSignal,
   type ReplyExecution,
 } from '../../workflows/contracts/conversation.js';
+import { emailVerified, resendVerification, verificationState } from '../../workflows/contracts/email-verification.js';
 import { subscriptionStarted } from '../../workflows/contracts/trial.js';
 import {
   catalogImportWorkflow,
@@ -24,6 +25,7 @@ import {
   healthCheckWorkflow,
   replyWorkflow,
   trialWorkflow,
+  emailVerificationWorkflow,
   welcomeEmailWorkflow,
   whatsappOnboardingWorkflow,
   whatsappTestMessageWorkflow,
@@ -426,6 +428,30 @@ const others: Array<[string, Scenario]> = [
       args: [{ userId, tenantId: TENANT, email: 'owner@shop.example', name: 'Ada', dashboardUrl: 'https://app.example/app', trialDays: 14 }],
     });
     return runToEnd(ctx, handle, 'sent');
+  }),
+
+  timeSkipping('emailVerificationWorkflow-resent-then-verified', {}, async (ctx) => {
+    const userId = rowId('user:verify');
+    const handle = await ctx.env.client.workflow.start(emailVerificationWorkflow, {
+      workflowId: workflowIds.emailVerification(userId),
+      taskQueue: ctx.taskQueue,
+      args: [{ userId, tenantId: TENANT, email: 'owner@shop.example', name: 'Ada' }],
+    });
+    await stepper(ctx, handle).settle('sendVerificationEmail');
+    await handle.signal(resendVerification);
+    await eventually(async () => (await handle.query(verificationState)).linksSent === 2, 'the second link');
+    await handle.signal(emailVerified);
+    return runToEnd(ctx, handle, 'resent-then-verified');
+  }),
+
+  timeSkipping('emailVerificationWorkflow-expired', {}, async (ctx) => {
+    const userId = rowId('user:verify-expired');
+    const handle = await ctx.env.client.workflow.start(emailVerificationWorkflow, {
+      workflowId: workflowIds.emailVerification(userId),
+      taskQueue: ctx.taskQueue,
+      args: [{ userId, tenantId: TENANT, email: 'owner@shop.example', name: null }],
+    });
+    return runToEnd(ctx, handle, 'expired', 3 * DAY + 60_000);
   }),
 
   timeSkipping('catalogImportWorkflow-applied', { stagedRows: 45_000 }, async (ctx) => {

@@ -74,6 +74,10 @@ export function createStandIns(): StandIns {
       called('sendEmail');
       return { status: 'captured' };
     },
+    async sendVerificationEmail() {
+      called('sendVerificationEmail');
+      return { status: 'captured' };
+    },
     async sendAlert() {
       called('sendAlert');
       return { delivered: true, channels: ['log'] };

@@ -3,10 +3,14 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/app.js';
 import type { ApiDeps } from '../../api/deps.js';
+import { EmailVerifier } from '../../lib/auth/email-verification.js';
 import { loadEnv, type Env } from '../../lib/config/env.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { closeSqlPool } from '../../lib/db/sql.js';
 import { lazyTemporalClient } from '../../lib/temporal/client.js';
+
+/** Signs verification links in tests (the API checks what the worker signs: both read it from the env). */
+export const TEST_APP_SECRET = 'test-app-secret-0123456789abcdef0123456789';
 
 /** Env for tests: the shared Postgres and Temporal from the global setup, plus per-test overrides. */
 export function testEnv(overrides: Record<string, string> = {}): Env {
@@ -16,6 +20,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    // The API checks what the worker signs: both must share it (a per-process one would differ between them).
+    APP_SECRET: TEST_APP_SECRET,
     ...overrides,
   });
 }
@@ -57,8 +63,12 @@ export interface TestSession {
   password: string;
 }
 
-/** Signs a new merchant up through the real endpoint and returns what a browser would hold. */
-export async function signUp(app: FastifyInstance, input: { email?: string; companyName?: string } = {}): Promise<TestSession> {
+/**
+ * Signs a new merchant up through the real endpoint and returns what a browser would hold. The address is
+ * then marked confirmed (as following the emailed link does; test/accounts/email-verification covers that
+ * path), since most tests are about what comes after; `verified: false` keeps it unconfirmed.
+ */
+export async function signUp(app: FastifyInstance, input: { email?: string; companyName?: string; verified?: boolean } = {}): Promise<TestSession> {
   const email = input.email ?? `owner-${randomUUID()}@shop.example`;
   const password = 'correct horse battery staple';
   const res = await app.inject({
@@ -68,6 +78,7 @@ export async function signUp(app: FastifyInstance, input: { email?: string; comp
   });
   if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
   const body = res.json<{ user: { id: string }; tenant: { id: string }; csrfToken: string }>();
+  if (input.verified !== false) await markEmailVerified(app, { id: body.user.id, email });
   return { cookie: cookieHeader(res), csrfToken: body.csrfToken, userId: body.user.id, tenantId: body.tenant.id, email, password };
 }
 
@@ -79,4 +90,14 @@ export function cookieHeader(res: LightMyRequestResponse): string {
 /** Headers for an authenticated, CSRF-protected request. */
 export function authHeaders(session: Pick<TestSession, 'cookie' | 'csrfToken'>): Record<string, string> {
   return { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
+}
+
+/**
+ * "The owner followed the confirmation link", through the real endpoint: the link's token is signed here
+ * with the tests' APP_SECRET, exactly as the worker signs the one it emails.
+ */
+async function markEmailVerified(app: FastifyInstance, user: { id: string; email: string }): Promise<void> {
+  const token = new EmailVerifier(TEST_APP_SECRET).sign({ userId: user.id, email: user.email, expiresAt: Date.now() + 60_000 });
+  const res = await app.inject({ method: 'POST', url: '/api/auth/verify-email', payload: { token } });
+  if (res.statusCode !== 200) throw new Error(`verify-email failed: ${res.statusCode} ${res.body}`);
 }

@@ -26,6 +26,9 @@ function recordingActivities() {
       emails.push({ ...input, at: await env.currentTimeMs() });
       return { status: 'captured' };
     },
+    sendVerificationEmail: async () => {
+      throw new Error('the trial sends no verification email');
+    },
     markTrialExpired: async ({ tenantId }) => {
       expired.push(tenantId);
       return { expired: true };

@@ -4,6 +4,7 @@
 // or re-typed workflow breaks the build instead of failing in production.
 import type { CatalogImportWorkflow } from './catalog-import.js';
 import type { ConversationWorkflow } from './conversation.js';
+import type { EmailVerificationWorkflow } from './email-verification.js';
 import type { HealthCheckWorkflow } from './health-check.js';
 import type { WhatsAppOnboardingWorkflow, WhatsAppTestMessageWorkflow } from './onboarding.js';
 import type { ReplyWorkflow } from './reply.js';
@@ -13,6 +14,7 @@ import type { WelcomeEmailWorkflow } from './welcome-email.js';
 export interface WorkflowRegistry {
   catalogImportWorkflow: CatalogImportWorkflow;
   conversationWorkflow: ConversationWorkflow;
+  emailVerificationWorkflow: EmailVerificationWorkflow;
   healthCheckWorkflow: HealthCheckWorkflow;
   replyWorkflow: ReplyWorkflow;
   trialWorkflow: TrialWorkflow;

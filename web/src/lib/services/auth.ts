@@ -9,6 +9,8 @@ export const userSchema = z.object({
   email: z.string(),
   name: z.string().nullable(),
   isAdmin: z.boolean(),
+  /** Unconfirmed accounts cannot connect WhatsApp or pay; the shell shows a banner with a resend button. */
+  emailVerified: z.boolean(),
 });
 
 export const tenantSchema = z.object({
@@ -51,6 +53,19 @@ export function logIn(input: { email: string; password: string }, fetchFn?: Fetc
 
 export async function logOut(fetchFn?: Fetch): Promise<void> {
   await requestJson('/api/auth/logout', z.undefined(), { method: 'POST' }, fetchFn);
+}
+
+const verifiedSchema = z.object({ verified: z.literal(true), email: z.string() });
+const resentSchema = z.object({ sent: z.literal(true) });
+
+/** Confirms the address with the token from the emailed link (posted, so a mail scanner's GET does nothing). */
+export function verifyEmail(token: string, fetchFn?: Fetch): Promise<{ email: string }> {
+  return sendJson('/api/auth/verify-email', verifiedSchema, { token }, { fetchFn });
+}
+
+/** Sends a fresh confirmation link. */
+export async function resendVerificationEmail(fetchFn?: Fetch): Promise<void> {
+  await sendJson('/api/auth/verify-email/resend', resentSchema, {}, { fetchFn });
 }
 
 /** Who is logged in; an `ApiError` with status 401 when nobody is. */
