@@ -88,7 +88,7 @@ export function googleAuthPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     await workflows.accounts
       .ensureStarted(accountOf(user, user.tenant))
       .catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
-    return reply.redirect(safeNext(pending.data.next));
+    return reply.redirect(safeNext(pending.data.next, env.WEB_PUBLIC_URL));
   }
 }
 

@@ -52,7 +52,9 @@ export function logIn(input: { email: string; password: string }, fetchFn?: Fetc
 }
 
 export async function logOut(fetchFn?: Fetch): Promise<void> {
-  await requestJson('/api/auth/logout', z.undefined(), { method: 'POST' }, fetchFn);
+  // A JSON body, not none: SvelteKit's cross-site form check refuses a POST without a content type when it
+  // cannot tell the origin (plain-http deployments behind a proxy).
+  await requestJson('/api/auth/logout', z.undefined(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, fetchFn);
 }
 
 const verifiedSchema = z.object({ verified: z.literal(true), email: z.string() });
