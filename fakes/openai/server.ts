@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UNDERSTANDING_FORMAT_NAME } from '../../lib/ai/understand.js';
+import { unwrapCustomerMessage } from '../../lib/ai/prompt.js';
 import { answerChat, type FakeChatMessage } from './answer.js';
 import { CALL_TARGETS, FakeOpenAIControl, type CallKind, type Fault } from './control.js';
 import { understandingAnswer } from './understand.js';
@@ -105,7 +106,9 @@ function imagesOf(content: Content | undefined): number {
 /** A chat message as the fake reads it: its text parts joined, its images counted (never kept). */
 export function fakeMessage(m: { role: string; content?: Content | undefined }): FakeChatMessage {
   const images = imagesOf(m.content);
-  return images > 0 ? { role: m.role, content: textOf(m.content), images } : { role: m.role, content: textOf(m.content) };
+  // Customer text arrives wrapped (lib/ai/prompt.ts): the stand-in reads what the customer wrote.
+  const text = m.role === 'user' ? unwrapCustomerMessage(textOf(m.content)) : textOf(m.content);
+  return images > 0 ? { role: m.role, content: text, images } : { role: m.role, content: text };
 }
 
 /** The checks the real API makes on image parts: user messages only, a real URL or an image data URL, a known detail. */

@@ -1,8 +1,16 @@
-// The answer checker: a model may only state what the catalog says. Every SKU quoted must be a retrieved
-// product's, and every amount of money must be the price of a product named in the same sentence (or the
-// one before it: "The Mug costs 8.00 EUR. The Large one is 9.00 EUR" must name the large one). A price that
-// cannot be tied to a named catalog product is treated as invented, because that is what a hallucinated
-// product name looks like from the outside.
+// The answer checker: a model may only state what the catalog says. Every claim about money in a reply is
+// found and tied to the one product it is said about, and must be that product's price:
+//  - amounts in any notation: a symbol ($, €, £, ¥, ₹, R$), an ISO code before or after (USD 19.90,
+//    19.90 usd), a currency word (19 dollars, 8 euros), or a bare number where a price is being stated
+//    ("it costs 19", "cuesta 19", "for 19");
+//  - "free" (and its translations) is a price of zero;
+//  - a discount (a percentage off, "20% off", "discount", "sale", "2 for 1"…) is a claim the catalog never
+//    makes, so it is never verified;
+//  - each amount belongs to the product named nearest before it in the same sentence (else the nearest
+//    after it, else the one product of the sentence before): "the Mug costs 19.90 USD and the T-shirt
+//    8.00 EUR" with the two prices swapped is caught.
+// An SKU quoted must be a retrieved product's. Anything that cannot be verified fails the check, and the
+// reply is regenerated once, then replaced by the safe answer (activities/openai.ts).
 import type { CatalogContextProduct } from './catalog-context.js';
 
 export interface AnswerCheck {
@@ -12,24 +20,50 @@ export interface AnswerCheck {
 }
 
 const SYMBOL_CURRENCY: Record<string, string> = { '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR', R$: 'BRL' };
-const AMOUNT = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?`;
+const AMOUNT = String.raw`\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?`;
 /** Only real ISO 4217 codes count, so "12 PCS" or "3 new" is not mistaken for money. */
 const ISO_CODES = new Set(Intl.supportedValuesOf('currency'));
+const WORD_CURRENCY = String.raw`[Dd]ollars?|[Ee]uros?|[Pp]ounds?|[Rr]eais|[Pp]esos?|[Ff]rancs?|[Yy]en`;
+/**
+ * Codes written in lower case count only for the common ones: "all 3 colours", "top 5" or "cup 2" must not
+ * read as Albanian lek, Tongan paʻanga or Cuban pesos (codes in upper case always count).
+ */
+const LOWER_CODES = String.raw`usd|eur|gbp|brl|mxn|jpy|inr|cad|aud|chf|ars|clp|cop`;
 const MONEY = new RegExp(
-  String.raw`(R\$|[$€£¥₹])\s?(${AMOUNT})|(${AMOUNT})\s?(R\$|[$€£¥₹]|[A-Z]{3}\b|[Dd]ollars?\b|[Ee]uros?\b|[Pp]ounds?\b)`,
+  [
+    String.raw`(?<sym1>R\$|[$€£¥₹])\s?(?<amt1>${AMOUNT})`,
+    String.raw`(?<amt2>${AMOUNT})\s?(?<sym2>R\$|[$€£¥₹])`,
+    String.raw`\b(?<code1>[A-Z]{3}|${LOWER_CODES})\s?(?<amt3>${AMOUNT})(?![\d])`,
+    String.raw`(?<amt4>${AMOUNT})\s?(?<code2>[A-Z]{3}|${LOWER_CODES}|${WORD_CURRENCY})\b`,
+  ].join('|'),
+  // Case-sensitive on purpose: an upper-case code always counts, a lower-case one only from LOWER_CODES.
   'gu',
+);
+/** Words after which a bare number is a price ("costs 19", "cuesta 19", "for 19"), in the languages we answer in. */
+// Only unmistakable price words: "for 2 people", "at 5pm" or "only 3 left" are not prices.
+const PRICE_CUE = String.raw`(?:costs?|priced at|price(?: is)?|for only|for just|cuesta|cuestan|precio(?: es)?|custa|custam|preço(?: é)?|kostet|kosten|preis(?: ist)?|coûte|coûtent|prix(?: est)?|costa|costano|prezzo(?: è)?)`;
+const BARE_PRICE = new RegExp(String.raw`\b${PRICE_CUE}\s*:?\s*(?<amt>${AMOUNT})(?![\d%])(?!\s?(?:%|percent|por ciento|prozent|pour ?cent|per cento))`, 'giu');
+const FREE = /\b(?:free(?: of charge)?|for nothing|no charge|gratis|gratuit[oe]?s?|grátis|kostenlos|umsonst|sin costo|sem custo)\b/giu;
+// Offers the catalog never states (a percentage alone is fine: "100% cotton" is a description).
+const DISCOUNT = new RegExp(
+  String.raw`\d+(?:[.,]\d+)?\s?(?:%|percent)\s?off\b|\b(?:discount(?:s|ed)?|on sale|promo(?:tion)? codes?|coupons?|vouchers?|half price|bogo|\d\s?(?:for|x|por|für|pour|per)\s?\d|descuentos?|rebajad[oa]s?|en oferta|desconto|promoção|rabatt|im angebot|reduziert|réduction|remise|soldes|sconto|saldi|in offerta)\b`,
+  'giu',
 );
 const SKU = /\bSKU\s*(?:#|:|no\.?|number)?\s*([A-Za-z0-9][A-Za-z0-9._/-]*)/gi;
 
-interface Money {
-  amount: number;
+interface Claim {
+  /** A price claim (null amount: a discount, which no catalog states). */
+  amount: number | null;
   currency: string | null;
   text: string;
+  /** Where in the sentence it stands, to find the product it is said about. */
+  at: number;
 }
 
 export function checkAnswer(answer: string, catalog: readonly CatalogContextProduct[]): AnswerCheck {
   const problems: string[] = [];
   const bySku = new Map(catalog.map((p) => [p.sku.toLowerCase(), p]));
+  const catalogText = fold(catalog.map((p) => `${p.name} ${p.description ?? ''}`).join('\n'));
 
   for (const match of answer.matchAll(SKU)) {
     const sku = match[1]!.replace(/[._/-]+$/, '');
@@ -38,17 +72,21 @@ export function checkAnswer(answer: string, catalog: readonly CatalogContextProd
 
   let previous: CatalogContextProduct[] = [];
   for (const sentence of sentences(answer)) {
-    const named = catalog.filter((p) => mentions(sentence, p));
-    const candidates = named.length > 0 ? named : previous;
-    for (const money of moneyIn(sentence)) {
-      if (candidates.length === 0) {
-        problems.push(`${money.text} is not tied to any catalog product.`);
-      } else if (!candidates.some((p) => samePrice(money, p))) {
-        const names = candidates.map((p) => `${p.name} costs ${p.price} ${p.currency}`).join('; ');
-        problems.push(`${money.text} does not match the catalog (${names}).`);
+    const named = mentionsIn(sentence, catalog);
+    for (const claim of claimsIn(sentence, catalogText)) {
+      if (claim.amount === null) {
+        problems.push(`"${claim.text}" states a discount or offer; the catalog has none. Do not mention discounts or offers.`);
+        continue;
+      }
+      const product = productFor(claim.at, named) ?? (previous.length === 1 ? previous[0]! : null);
+      if (!product) {
+        problems.push(`${claim.text} is not tied to any catalog product.`);
+      } else if (!samePrice(claim, product)) {
+        problems.push(`${claim.text} does not match the catalog (${product.name} costs ${product.price} ${product.currency}).`);
       }
     }
-    if (named.length > 0) previous = named;
+    const distinct = [...new Set(named.map((m) => m.product))];
+    if (distinct.length > 0) previous = distinct;
   }
   return { ok: problems.length === 0, problems: [...new Set(problems)] };
 }
@@ -63,42 +101,92 @@ function sentences(text: string): string[] {
   return text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim() !== '');
 }
 
-function mentions(sentence: string, product: CatalogContextProduct): boolean {
+interface Mention {
+  product: CatalogContextProduct;
+  /** Where the product's name (or SKU) ends in the sentence. */
+  end: number;
+  start: number;
+}
+
+function mentionsIn(sentence: string, catalog: readonly CatalogContextProduct[]): Mention[] {
   const s = fold(sentence);
-  return s.includes(fold(product.name)) || s.includes(fold(product.sku));
-}
-
-function moneyIn(sentence: string): Money[] {
-  const out: Money[] = [];
-  for (const m of sentence.matchAll(MONEY)) {
-    const symbol = m[1] ?? m[4] ?? null;
-    if (symbol && /^[A-Z]{3}$/.test(symbol) && !ISO_CODES.has(symbol)) continue;
-    const raw = m[2] ?? m[3]!;
-    out.push({ amount: parseAmount(raw), currency: currencyOf(symbol), text: m[0].trim() });
+  const out: Mention[] = [];
+  for (const product of catalog) {
+    for (const needle of [fold(product.name), fold(product.sku)]) {
+      if (!needle) continue;
+      for (let i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) out.push({ product, start: i, end: i + needle.length });
+    }
   }
-  return out;
+  return out.sort((a, b) => a.start - b.start);
 }
 
-function samePrice(money: Money, product: CatalogContextProduct): boolean {
-  if (Math.abs(money.amount - Number(product.price)) > 0.0001) return false;
-  if (money.currency === null) return true;
+/** The product a claim at `at` is said about: named nearest before it, else nearest after it. */
+function productFor(at: number, mentions: readonly Mention[]): CatalogContextProduct | null {
+  const before = mentions.filter((m) => m.end <= at);
+  if (before.length > 0) return before.reduce((best, m) => (m.end > best.end ? m : best)).product;
+  const after = mentions.filter((m) => m.start >= at);
+  return after.length > 0 ? after[0]!.product : null;
+}
+
+/** Every money and discount claim in a sentence, each once (overlapping notations of the same amount merged). */
+function claimsIn(sentence: string, catalogText: string): Claim[] {
+  const claims: Claim[] = [];
+  const taken: Array<[number, number]> = [];
+  const add = (claim: Claim, length: number) => {
+    if (taken.some(([from, to]) => claim.at < to && claim.at + length > from)) return;
+    taken.push([claim.at, claim.at + length]);
+    claims.push(claim);
+  };
+  for (const m of sentence.matchAll(MONEY)) {
+    const g = m.groups!;
+    const symbol = g.sym1 ?? g.sym2 ?? null;
+    const code = g.code1 ?? g.code2 ?? null;
+    const currency = symbol ? currencyOf(symbol) : code ? currencyOf(code) : null;
+    // A three-letter word that is not a currency ("for", "and", "now") makes this notation no money.
+    if (currency === undefined) continue;
+    add({ amount: parseAmount(g.amt1 ?? g.amt2 ?? g.amt3 ?? g.amt4!), currency, text: m[0].trim(), at: m.index }, m[0].length);
+  }
+  for (const m of sentence.matchAll(BARE_PRICE)) {
+    const amountAt = m.index + m[0].lastIndexOf(m.groups!.amt!);
+    add({ amount: parseAmount(m.groups!.amt!), currency: null, text: m[0].trim(), at: amountAt }, m.groups!.amt!.length);
+  }
+  for (const m of sentence.matchAll(FREE)) add({ amount: 0, currency: null, text: m[0], at: m.index }, m[0].length);
+  for (const m of sentence.matchAll(DISCOUNT)) {
+    // A product literally called "Discount Bundle" (or described so) may be named.
+    if (!catalogText.includes(fold(m[0]))) claims.push({ amount: null, currency: null, text: m[0], at: m.index });
+  }
+  return claims;
+}
+
+function samePrice(claim: Claim, product: CatalogContextProduct): boolean {
+  if (claim.amount === null || Math.abs(claim.amount - Number(product.price)) > 0.0001) return false;
+  if (claim.currency === null) return true;
   // "$" is ambiguous (USD, CAD, AUD, MXN…): any dollar-like currency matches it.
-  if (money.currency === '$') return product.currency.endsWith('D') || product.currency === 'MXN';
-  return money.currency === product.currency;
+  if (claim.currency === '$') return product.currency.endsWith('D') || product.currency === 'MXN';
+  return claim.currency === product.currency;
 }
 
-function currencyOf(symbol: string | null): string | null {
-  if (symbol === null) return null;
-  const lower = symbol.toLowerCase();
-  if (symbol === '$' || lower.startsWith('dollar')) return '$';
+/** The currency a symbol, code or word names; undefined when it names none (so it is not money). */
+function currencyOf(token: string): string | undefined {
+  if (token === '$') return '$';
+  const known = SYMBOL_CURRENCY[token];
+  if (known) return known;
+  const lower = token.toLowerCase();
+  if (lower.startsWith('dollar')) return '$';
   if (lower.startsWith('euro')) return 'EUR';
   if (lower.startsWith('pound')) return 'GBP';
-  return SYMBOL_CURRENCY[symbol] ?? symbol.toUpperCase();
+  if (lower === 'reais' || lower === 'real') return 'BRL';
+  if (lower === 'yen') return 'JPY';
+  if (lower.startsWith('peso') || lower.startsWith('franc')) return lower.startsWith('peso') ? 'PESO' : 'FRANC';
+  const upper = token.toUpperCase();
+  return /^[A-Z]{3}$/.test(upper) && ISO_CODES.has(upper) ? upper : undefined;
 }
 
 function parseAmount(raw: string): number {
-  // "1,299.00" (thousands) vs "12,50" (decimal comma): a comma followed by exactly three digits is thousands.
-  if (/,\d{3}(?:\.|$)/.test(raw)) return Number(raw.replace(/,/g, ''));
+  // "1,299.00" (comma thousands), "1.299,00" (dot thousands, decimal comma), "12,50" (decimal comma),
+  // "19.990" (a price with three decimals: a dot is a decimal point unless a comma follows it).
+  if (/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(raw)) return Number(raw.replace(/,/g, ''));
+  if (/^\d{1,3}(?:\.\d{3})+,\d+$/.test(raw)) return Number(raw.replace(/\./g, '').replace(',', '.'));
   return Number(raw.replace(',', '.'));
 }
 
