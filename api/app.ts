@@ -24,6 +24,7 @@ import { loggerOptions } from '../lib/logging.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { createWorkflowClient } from './workflows/client.js';
 import { createInboundRelay } from './webhooks/inbound-relay.js';
+import { createThreadedRelay } from './webhooks/threaded-relay.js';
 import { sqlPool } from '../lib/db/sql.js';
 
 declare module 'fastify' {
@@ -85,7 +86,9 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   const workflows = createWorkflowClient(deps.temporal, deps.env);
   // One relay for every signal the API owes a conversation workflow: started when the app is ready (it
   // sweeps what a previous process left), drained when it closes.
-  const relay = createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
+  const relay = deps.env.RELAY_THREAD
+    ? createThreadedRelay(deps.env, app.log)
+    : createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => relay.close());
   // Housekeeping any instance may do, idempotently: ended sessions go (hourly, and once at start).

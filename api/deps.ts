@@ -3,7 +3,7 @@ import type { EmailVerifier } from '../lib/auth/email-verification.js';
 import type { Env } from '../lib/config/env.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
-import type { InboundRelay } from './webhooks/inbound-relay.js';
+import type { Relay } from './webhooks/inbound-relay.js';
 import type { WorkflowClient } from './workflows/client.js';
 
 /** What the API needs from the outside world; tests pass the same real things on other ports. */
@@ -22,5 +22,5 @@ export interface ApiContext extends ApiDeps {
   /** Checks the signed links of verification emails (the worker signs them with the same APP_SECRET). */
   emailVerifier: EmailVerifier;
   /** Delivers stored hand-off rows (inbound messages, takeover, resume, manual replies) to their workflows. */
-  relay: InboundRelay;
+  relay: Relay;
 }

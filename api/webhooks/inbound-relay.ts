@@ -227,3 +227,12 @@ export function createInboundRelay(options: InboundRelayOptions) {
 }
 
 export type InboundRelay = ReturnType<typeof createInboundRelay>;
+
+/** What the API needs of a relay, in-process or in its own thread (api/webhooks/threaded-relay.ts). */
+export interface Relay {
+  handOff(item: HandOff): void;
+  start(): void;
+  sweep(): Promise<number>;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}

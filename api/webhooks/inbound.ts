@@ -9,13 +9,13 @@ import { storeInbound } from '../../lib/conversations/inbound-store.js';
 import { optOutIntent } from '../../lib/conversations/opt-out.js';
 import type { WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { HttpError } from '../errors.js';
-import type { InboundRelay } from './inbound-relay.js';
+import type { Relay } from './inbound-relay.js';
 import { mediaOf, storable, type InboundParams } from './params.js';
 import type { FormParams } from './signature.js';
 
 export interface InboundDeps {
   pool: pg.Pool;
-  relay: InboundRelay;
+  relay: Relay;
 }
 
 export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, params: InboundParams, raw: FormParams): Promise<{ duplicate: boolean }> {

@@ -121,6 +121,11 @@ export const envSchema = z.object({
   CATALOG_UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(1).default(16 * 1024),
   CATALOG_UPLOAD_RATE_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
   CATALOG_UPLOAD_DEADLINE_MS: z.coerce.number().int().min(1_000).default(15 * 60_000),
+  /**
+   * Run the hand-off relay (its Temporal calls and sweeper) in a worker thread of its own, off the event
+   * loop that acknowledges webhooks. Tests turn it off where they build many short-lived APIs.
+   */
+  RELAY_THREAD: booleanFlag.default(true),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
 

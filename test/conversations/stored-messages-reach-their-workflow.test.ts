@@ -42,7 +42,9 @@ const handoffs = (sid: string) => h.prisma.inboundHandoff.count({ where: { messa
 describe('stored inbound messages always reach their conversation workflow', () => {
   it('answers Twilio while Temporal is down, keeps the hand-off, and the sweeper delivers it later: one reply', async () => {
     const temporal = await unreachableTemporal();
-    const api = await buildApi({ env: h.api.deps.env, prisma: h.prisma, temporal }, { logger: false });
+    const api = await buildApi(
+    // The relay in-process: it must use the unreachable client given here (a relay thread builds its own).
+    { env: { ...h.api.deps.env, RELAY_THREAD: false }, prisma: h.prisma, temporal }, { logger: false });
     const customer = uniquePhone();
     const inbound = signedInbound(customer, 'How much is the blue cotton t-shirt?');
     try {

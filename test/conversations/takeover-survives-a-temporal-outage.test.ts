@@ -26,7 +26,9 @@ afterAll(async () => h?.close());
 async function apiWithoutTemporal() {
   const connection = await Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] });
   const temporal = new Client({ connection });
-  const app = await buildApi({ env: h.api.deps.env, prisma: h.prisma, temporal }, { logger: false });
+  const app = await buildApi(
+    // The relay in-process: it must use the unreachable client given here (a relay thread builds its own).
+    { env: { ...h.api.deps.env, RELAY_THREAD: false }, prisma: h.prisma, temporal }, { logger: false });
   return { app, close: async () => (await app.close(), await temporal.connection.close()) };
 }
 
