@@ -16,5 +16,7 @@ COPY --from=build /app/web/build ./web/build
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/prisma.config.ts ./prisma.config.ts
 COPY --from=build /app/lib ./lib
+# The webhook spool's volume mounts here; created now so the volume starts owned by `node`.
+RUN mkdir -p /var/lib/wara/webhook-spool && chown node:node /var/lib/wara/webhook-spool
 USER node
 CMD ["node", "dist/api/main.js"]

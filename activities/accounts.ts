@@ -1,4 +1,6 @@
+import { AUDIT_ACTIONS, writeAudit } from '../lib/audit.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import { actingWorkflow } from './workflow-actor.js';
 
 export interface AccountDeps {
   prisma: PrismaClient;
@@ -15,9 +17,7 @@ export function createAccountActivities({ prisma }: AccountDeps) {
       return prisma.$transaction(async (tx) => {
         const { count } = await tx.tenant.updateMany({ where: { id: tenantId, plan: 'trial' }, data: { plan: 'trial_expired' } });
         if (count > 0) {
-          await tx.auditLog.create({
-            data: { tenantId, actorType: 'workflow', action: 'billing.trial_expired', targetType: 'tenant', targetId: tenantId },
-          });
+          await writeAudit(tx, { tenantId, ...actingWorkflow(), action: AUDIT_ACTIONS.billing.trialExpired, targetType: 'tenant', targetId: tenantId });
         }
         return { expired: count > 0 };
       });

@@ -6,6 +6,11 @@ import type { ComponentStatus } from '../lib/health/types.js';
  */
 export type HealthProbe = () => Promise<string | void>;
 
+/** Thrown by a probe whose dependency answers but is behind or impaired: the component shows as degraded. */
+export class ComponentDegraded extends Error {
+  override readonly name = 'ComponentDegraded';
+}
+
 export interface HealthProbeDeps {
   /** Named probes, in display order; the worker builds them from the real clients. */
   probes: ReadonlyMap<string, HealthProbe>;
@@ -31,7 +36,7 @@ export function createHealthProbeActivities(deps: HealthProbeDeps) {
         const detail = await withTimeout(probe(), timeoutMs, `${name} did not answer within ${timeoutMs} ms`);
         return { name, status: 'up', latencyMs: Math.round(now() - started), detail: detail || null };
       } catch (err) {
-        return { name, status: 'down', latencyMs: Math.round(now() - started), detail: describeError(err) };
+        return { name, status: err instanceof ComponentDegraded ? 'degraded' : 'down', latencyMs: Math.round(now() - started), detail: describeError(err) };
       }
     },
   };

@@ -2,8 +2,9 @@
 // the dashboard and the webhooks can read it without Temporal, and the identifiers route inbound webhooks
 // to exactly one tenant. Every write is keyed so that a retried activity repeats harmlessly.
 import { ApplicationFailure } from '@temporalio/activity';
-import { writeAudit } from '../lib/audit.js';
+import { AUDIT_ACTIONS, writeAudit } from '../lib/audit.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import { actingWorkflow } from './workflow-actor.js';
 
 export interface IntegrationDeps {
   prisma: PrismaClient;
@@ -72,9 +73,10 @@ export function createIntegrationActivities({ prisma }: IntegrationDeps) {
           }
           if (!owner) await tx.integrationIdentifier.create({ data: { tenantId: input.tenantId, accountId: input.accountId, kind, value } });
         }
-        // A number changed since the last connection: its old identifiers must stop routing here.
+        // A number changed since the last connection: its old identifiers must stop routing here. SMS numbers'
+        // (`phone_number`) are not the connection's: their own workflow adds and removes them.
         await tx.integrationIdentifier.deleteMany({
-          where: { accountId: input.accountId, NOT: { OR: wanted.map(([kind, value]) => ({ kind, value })) } },
+          where: { accountId: input.accountId, kind: { not: 'phone_number' }, NOT: { OR: wanted.map(([kind, value]) => ({ kind, value })) } },
         });
         const before = await tx.integrationAccount.findUniqueOrThrow({ where: { id: input.accountId, tenantId: input.tenantId } });
         await tx.integrationAccount.update({
@@ -92,8 +94,8 @@ export function createIntegrationActivities({ prisma }: IntegrationDeps) {
         if (before.status !== 'connected') {
           await writeAudit(tx, {
             tenantId: input.tenantId,
-            actorType: 'workflow',
-            action: 'integration.connected',
+            ...actingWorkflow(),
+            action: AUDIT_ACTIONS.whatsapp.connected,
             targetType: 'integration_account',
             targetId: input.accountId,
             details: { channel: 'whatsapp', phoneNumber: input.phoneNumber, messagingServiceSid: input.messagingServiceSid },
@@ -111,8 +113,8 @@ export function createIntegrationActivities({ prisma }: IntegrationDeps) {
         if (count > 0) {
           await writeAudit(tx, {
             tenantId: input.tenantId,
-            actorType: 'workflow',
-            action: 'integration.failed',
+            ...actingWorkflow(),
+            action: AUDIT_ACTIONS.whatsapp.failed,
             targetType: 'integration_account',
             targetId: input.accountId,
             details: { step: input.step, reason: input.reason },
@@ -138,8 +140,8 @@ export function createIntegrationActivities({ prisma }: IntegrationDeps) {
         if (count > 0) {
           await writeAudit(tx, {
             tenantId: input.tenantId,
-            actorType: 'workflow',
-            action: 'integration.disconnected',
+            ...actingWorkflow(),
+            action: AUDIT_ACTIONS.whatsapp.disconnected,
             targetType: 'integration_account',
             targetId: input.accountId,
             details: { channel: 'whatsapp' },

@@ -1,11 +1,19 @@
 // OpenAI, as a reply needs it: understand the customer's turn (language, intent, catalog search terms),
 // draft an answer from the conversation and the retrieved catalog products in the customer's language,
 // check it against the catalog (regenerate once, else fall back), and store the result as the outbound
-// intent. Only the message id travels back through workflow history.
+// intent. Only the message id travels back through workflow history. The merchant's agent (issue 18) shapes
+// it: settings, knowledge, business hours and hand-off rules (lib/ai/compose-reply.ts, lib/agent/).
 import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI, { APIError } from 'openai';
-import { checkAnswer, fallbackAnswer } from '../lib/ai/answer-check.js';
-import { buildReplyPrompt, HISTORY_LIMIT, promptForRecord, retrievalQuery, toCatalogContext, type ChatMessage, type TurnMessage } from '../lib/ai/prompt.js';
+import { awayMessageText, hoursAt } from '../lib/agent/business-hours.js';
+import type { HandoffReason } from '../lib/agent/handoff.js';
+import { recordAwayMessage, storedHandoff } from '../lib/agent/attention-store.js';
+import { knowledgeSources } from '../lib/agent/knowledge-retrieve.js';
+import { loadAgentProfile, loadReplyAgentState } from '../lib/agent/settings-store.js';
+import { TEST_CHAT_HISTORY, toTestChatAnswer, type TestChatAnswer, type TestChatInput } from '../lib/agent/test-chat.js';
+import { fallbackAnswer } from '../lib/ai/answer-check.js';
+import { composeReply, type ComposeDeps } from '../lib/ai/compose-reply.js';
+import { HISTORY_LIMIT, promptForRecord, type ChatMessage, type HistoryEntry, type TurnMessage } from '../lib/ai/prompt.js';
 import {
   buildUnderstandingPrompt,
   fallbackUnderstanding,
@@ -14,7 +22,7 @@ import {
   UNDERSTANDING_FORMAT_NAME,
   type TurnUnderstanding,
 } from '../lib/ai/understand.js';
-import { catalogSample, retrieveProducts, type RetrievedProduct } from '../lib/catalog/retrieve.js';
+import { catalogSample, type RetrievedProduct } from '../lib/catalog/retrieve.js';
 import { recordGatedTurn } from '../lib/conversations/no-reply.js';
 import { recordOptOutChange } from '../lib/conversations/opt-out-store.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
@@ -22,6 +30,8 @@ import { insertReplyIntent, loadReplyContext, loadReplyState, type InboundMedia,
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import type { ReplyInput } from '../workflows/contracts/reply.js';
+import { keepAlive } from './keep-alive.js';
+import { actingWorkflow } from './workflow-actor.js';
 
 export interface OpenAIDeps {
   prisma: PrismaClient;
@@ -42,6 +52,10 @@ export interface OpenAIDeps {
 export interface DraftedReply extends ReplyIntent {
   /** The customer asked, in their own words, to stop receiving messages: the reply is the confirmation. */
   optedOut?: boolean;
+  /** The merchant's hand-off rules handed the conversation over; the message is what the customer is told. */
+  handoff?: HandoffReason;
+  /** The message is the away message (the shop is closed): the turn waits for this opening (epoch ms). */
+  holdUntil?: number;
 }
 
 /** 4xx other than 408/409/429 will fail the same way on every retry: a key, model or request problem. */
@@ -97,6 +111,9 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
     return { understanding: parseUnderstanding(completion.content) ?? fallbackUnderstanding(), completion };
   };
 
+  /** The reply's composition (lib/ai/compose-reply.ts), shared by live replies and the test chat. */
+  const composer: ComposeDeps = { prisma: deps.prisma, complete: (messages) => complete(messages), understand, productLimit: deps.productLimit ?? 5 };
+
   const pictures = async (tenantId: string, media: InboundMedia[]): Promise<Array<string | null>> => {
     const images = media.filter((m) => m.contentType?.startsWith('image/') ?? true);
     return Promise.all(images.map((m) => (deps.loadPicture ? deps.loadPicture(tenantId, m).catch(() => null) : Promise.resolve(null))));
@@ -107,67 +124,109 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
      * Idempotent per turn: the intent row keyed by the turn's last MessageSid is looked up first, so a
      * retry after a crash returns the stored draft instead of asking the model (and paying) again.
      */
-    async draftReply(input: ReplyInput): Promise<DraftedReply> {
-      const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
-      // One round trip for the stored intent, the gate and the tenant's name.
-      const state = await loadReplyState(deps.prisma, { tenantId: input.tenantId, replyToMessageSid: replyTo });
-      if (state.intent) return state.intent;
+    draftReply(input: ReplyInput): Promise<DraftedReply> {
+      return keepAlive(async () => {
+        const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
+        // One round trip for the stored intent, the gate and the tenant's name.
+        const state = await loadReplyState(deps.prisma, { tenantId: input.tenantId, replyToMessageSid: replyTo });
+        if (state.intent) {
+          // A retry after the row was written: the hand-off it made is read back, so the workflow still pauses.
+          const handoff = state.intent.send ? await storedHandoff(deps.prisma, state.intent.messageId) : null;
+          return handoff ? { ...state.intent, handoff } : state.intent;
+        }
 
-      const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, source: 'ai' as const };
-      const gate = replyGate(state.tenant);
-      if (!gate.allowed) return recordGatedTurn(deps.prisma, base, input.inboundSids, gate);
-      const tenantName = gate.tenant.name;
+        const base = { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo, turnSids: input.inboundSids, source: 'ai' as const };
+        const gate = replyGate(state.tenant);
+        if (!gate.allowed) return recordGatedTurn(deps.prisma, base, input.inboundSids, gate);
+        const tenantName = gate.tenant.name;
 
-      const started = performance.now();
-      const context = await loadReplyContext(deps.prisma, input, HISTORY_LIMIT);
-      const turn: TurnMessage[] = await Promise.all(context.turn.map(async (m) => ({ body: m.body, pictures: await pictures(input.tenantId, m.media) })));
-      const earlier = context.history.filter((h) => h.role === 'user').map((h) => h.body);
-      const { understanding, completion: understood } = await understand(input.tenantId, turn, earlier);
+        const started = performance.now();
+        const [context, { agent, previousFallback }] = await Promise.all([
+          loadReplyContext(deps.prisma, input, HISTORY_LIMIT),
+          loadReplyAgentState(deps.prisma, { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo }),
+        ]);
+        // Business hours, on the conversation workflow's clock: closed with an away message chosen → that message
+        // now (the workflow holds later turns of this closed spell without asking again), the answer at opening.
+        const hours = input.at === undefined || input.afterHours ? null : hoursAt(agent.settings.businessHours, input.at);
+        if (hours && !hours.open && agent.settings.businessHours.outsideHours === 'away') {
+          const body = awayMessageText(agent.settings.businessHours, hours.opensAt);
+          const away = await recordAwayMessage(deps.prisma, { tenantId: input.tenantId, conversationId: input.conversationId, inboundSid: replyTo, body, agentVersion: agent.version });
+          return { ...away, send: true, reason: null, ...(hours.opensAt !== null ? { holdUntil: hours.opensAt } : {}) };
+        }
+        const turn: TurnMessage[] = await Promise.all(context.turn.map(async (m) => ({ body: m.body, pictures: await pictures(input.tenantId, m.media) })));
+        const composed = await composeReply(composer, { tenantId: input.tenantId, tenantName, agent, history: context.history, turn, previousFallback });
 
-      if (understanding.intent === 'opt_out') {
-        // "Please stop sending me messages" is a STOP: confirmed once, in their language, then silence.
-        const { messageId } = await recordOptOutChange(deps.prisma, {
-          tenantId: input.tenantId, conversationId: input.conversationId, inboundSid: replyTo, optedOut: true, language: understanding.language, via: 'words',
+        if (composed.kind === 'opt_out') {
+          // "Please stop sending me messages" is a STOP: confirmed once, in their language, then silence.
+          const { messageId } = await recordOptOutChange(deps.prisma, {
+            tenantId: input.tenantId, conversationId: input.conversationId, inboundSid: replyTo, optedOut: true, language: composed.understanding.language, via: 'words', workflowId: actingWorkflow().workflowId,
+          });
+          return { messageId, send: true, reason: null, optedOut: true };
+        }
+        const made = {
+          ...base,
+          status: 'queued' as const,
+          model: deps.model,
+          promptTokens: composed.tokens.prompt,
+          completionTokens: composed.tokens.completion,
+          latencyMs: Math.round(performance.now() - started),
+          agentVersion: agent.version,
+        };
+        if (composed.kind === 'handoff') {
+          // The merchant's rules hand the conversation over: the customer is told so (a system message, not an
+          // AI answer, so not counted as usage); the workflow pauses the AI and notifies the merchant.
+          const intent = await insertReplyIntent(deps.prisma, {
+            ...made,
+            source: 'system',
+            body: composed.body,
+            prompt: { understanding: composed.understanding, messages: null, rejected: null, fallbackReason: null, handoff: composed.reason, keyword: composed.keyword },
+          });
+          return { ...intent, handoff: composed.reason };
+        }
+        const intent = await insertReplyIntent(deps.prisma, {
+          ...made,
+          body: composed.body,
+          fallback: composed.fallback,
+          productsUsed: sources(composed.products),
+          knowledgeUsed: knowledgeSources(composed.knowledge),
+          // Kept whole so "why did it say that" has an answer: how the turn was understood, what the model was
+          // shown, what the checker refused, and whether it handed over.
+          prompt: {
+            understanding: composed.understanding,
+            messages: promptForRecord(composed.prompt),
+            rejected: composed.check.rejected,
+            fallbackReason: composed.fallback ? 'answer_check_failed' : null,
+            handoff: composed.handoff,
+          },
         });
-        return { messageId, send: true, reason: null, optedOut: true };
-      }
+        return composed.handoff ? { ...intent, handoff: composed.handoff } : intent;
+      });
+    },
 
-      const searchTerms = understanding.intent === 'question' ? understanding.searchTerms : [];
-      const retrieved = await retrieveProducts(deps.prisma, input.tenantId, retrievalQuery(turn, searchTerms), deps.productLimit ?? 5);
-      const products = toCatalogContext(retrieved);
-      const promptInput = { tenantName, history: context.history, turn, products, language: understanding.language };
-
-      let prompt = buildReplyPrompt(promptInput);
-      let completion = await complete(prompt);
-      let tokens = { prompt: understood.promptTokens + completion.promptTokens, completion: understood.completionTokens + completion.completionTokens };
-      let check = checkAnswer(completion.content, products);
-      let rejected: string[] | undefined;
-      if (!check.ok) {
-        rejected = check.problems;
-        // One regeneration told exactly what was wrong; models usually correct a quoted figure when asked.
-        prompt = buildReplyPrompt({ ...promptInput, correction: check.problems.join(' ') });
-        completion = await complete(prompt);
-        tokens = { prompt: tokens.prompt + completion.promptTokens, completion: tokens.completion + completion.completionTokens };
-        check = checkAnswer(completion.content, products);
-      }
-      return insertReplyIntent(deps.prisma, {
-        ...base,
-        body: check.ok ? completion.content : fallbackAnswer(tenantName),
-        status: 'queued',
-        fallback: !check.ok,
-        model: deps.model,
-        promptTokens: tokens.prompt,
-        completionTokens: tokens.completion,
-        latencyMs: Math.round(performance.now() - started),
-        productsUsed: sources(retrieved),
-        // Kept whole so "why did it say that" has an answer: how the turn was understood, what the model was
-        // shown, and what the checker refused.
-        prompt: {
-          understanding,
-          messages: promptForRecord(prompt),
-          rejected: rejected ?? null,
-          fallbackReason: check.ok ? null : 'answer_check_failed',
-        },
+    /**
+     * The dashboard's test chat: the same composition as a live reply (understanding, hand-off rules,
+     * retrieval, draft, answer check) for the tenant's current settings, returned and forgotten: no
+     * conversation, no message, no send, no usage count.
+     */
+    draftTestReply(input: TestChatInput): Promise<TestChatAnswer> {
+      return keepAlive(async () => {
+        const started = performance.now();
+        const [tenant, agent] = await Promise.all([
+          deps.prisma.tenant.findUnique({ where: { id: input.tenantId }, select: { name: true } }),
+          loadAgentProfile(deps.prisma, input.tenantId),
+        ]);
+        if (!tenant) throw ApplicationFailure.nonRetryable('the merchant account no longer exists', 'TenantMissing');
+        const hoursNow = hoursAt(agent.settings.businessHours, input.at);
+        const away = !hoursNow.open && agent.settings.businessHours.outsideHours === 'away'
+          ? { message: awayMessageText(agent.settings.businessHours, hoursNow.opensAt), opensAt: hoursNow.opensAt === null ? null : new Date(hoursNow.opensAt).toISOString() }
+          : null;
+        const history = input.history.slice(-TEST_CHAT_HISTORY).map((h): HistoryEntry => ({ role: h.role === 'customer' ? 'user' : 'assistant', body: h.text }));
+        // "Two fallbacks in a row" reads the chat's own last answer, as a live reply reads the conversation's.
+        const previousFallback = input.history.at(-1)?.role === 'agent' && input.history.at(-1)?.text === fallbackAnswer(tenant.name);
+        const composed = await composeReply(composer, {
+          tenantId: input.tenantId, tenantName: tenant.name, agent, history, turn: [{ body: input.message, pictures: [] }], previousFallback,
+        });
+        return toTestChatAnswer(composed, { agentVersion: agent.version, latencyMs: Math.round(performance.now() - started), away });
       });
     },
   };

@@ -11,12 +11,14 @@
 //     Found → record it; not found → Twilio never accepted it, so sending now is the first send.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
+import { markOptedOutByCarrier } from '../lib/broadcasts/consent.js';
 import { recordNoReply } from '../lib/conversations/no-reply.js';
 import { twilioStatus, type MessageStatus } from '../lib/conversations/status.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import { sqlPool } from '../lib/db/sql.js';
+import { fitSmsToSegments } from '../lib/sms/segments.js';
 import type { TwilioClient } from '../lib/twilio/client.js';
 
 export interface TwilioMessagingDeps {
@@ -31,6 +33,8 @@ export interface TwilioMessagingDeps {
   templateContentSid: string | null;
   /** Longer than the Twilio client's request timeout: after it, an unanswered attempt has landed or never will. */
   settleMs?: number;
+  /** An SMS AI reply is cut to fit in this many segments (SMS_REPLY_MAX_SEGMENTS; default 3). */
+  smsMaxSegments?: number;
   now?: () => number;
 }
 
@@ -46,6 +50,7 @@ const LOOKUP_SKEW_MS = 2 * 60_000;
 interface SendRow {
   id: string;
   tenantId: string;
+  conversationId: string;
   direction: 'inbound' | 'outbound';
   body: string;
   status: MessageStatus;
@@ -70,7 +75,7 @@ interface SendRow {
 // is recorded (here or by the status callback), nothing here touches the row again. Times are `now()` of
 // this activity's clock (tests inject one), stored as UTC like Prisma did.
 const LOAD_FOR_SEND = `
-  SELECT m.id, m.tenant_id AS "tenantId", m.direction::text AS direction, m.body, m.status::text AS status,
+  SELECT m.id, m.tenant_id AS "tenantId", m.conversation_id AS "conversationId", m.direction::text AS direction, m.body, m.status::text AS status,
          m.source::text AS source, m.error_code AS "errorCode", m.provider_message_sid AS "providerMessageSid",
          m.send_attempted_at AS "sendAttemptedAt", m.reply_to_message_sid AS "replyToMessageSid",
          c.opted_out AS "optedOut", c.ai_paused AS "aiPaused", c.channel::text AS channel, c.customer_address AS "customerAddress",
@@ -102,6 +107,9 @@ const MARK_BROKEN = `
   UPDATE integration_accounts
   SET status = 'broken', last_error = $2, updated_at = now() AT TIME ZONE 'UTC'
   WHERE id = $1 AND status = 'connected'`;
+
+/** Twilio's Advanced Opt-Out refused the send: the customer texted STOP to this number. */
+const OPTED_OUT_AT_CARRIER = 21610;
 
 /** Twilio's answers that mean "these credentials do not work" rather than "this message is wrong". */
 const AUTH_FAILURE_CODES = new Set([20003, 20005]);
@@ -186,6 +194,15 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
       }
       const client = await clientFor({ tenantId: row.tenantId, accountId, subaccountSid });
       const to = outboundAddress(row.channel, row.customerAddress);
+      if (row.channel === 'sms' && row.source === 'ai') {
+        // SMS is billed per segment: the AI's answer is kept within SMS_REPLY_MAX_SEGMENTS (lib/sms/segments.ts).
+        // Stored before any attempt, so what the thread shows (and a look-up compares) is what was sent.
+        const fitted = fitSmsToSegments(row.body, deps.smsMaxSegments ?? 3);
+        if (fitted !== row.body) {
+          await sql.query({ name: 'send.fit-sms', text: 'UPDATE messages SET body = $2 WHERE id = $1 AND provider_message_sid IS NULL AND send_attempted_at IS NULL', values: [row.id, fitted] });
+          row.body = fitted;
+        }
+      }
 
       if (row.sendAttemptedAt) {
         const attemptedAt = row.sendAttemptedAt.getTime();
@@ -235,6 +252,9 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
         if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
           // The merchant sees Twilio's code (which the dashboard explains) and our words, not Twilio's text.
           log.warn('twilio refused a message', { messageId: row.id, code, status, twilioMessage: (err as Error).message });
+          // 21610: the customer opted out of this number at the carrier (STOP): recorded as their opt-out, so
+          // nothing automated is tried again until they text START.
+          if (code === OPTED_OUT_AT_CARRIER) await markOptedOutByCarrier(sql, row.conversationId);
           await sql.query({
             name: 'send.settle-unsent',
             text: SETTLE_UNSENT,

@@ -11,18 +11,29 @@ import { originCheck } from './auth/origin-check.js';
 import { errorHandler } from './errors.js';
 import { refuseUnstorableText } from './text-guard.js';
 import { createMetrics } from './metrics.js';
+import { registerAnalyticsMetrics } from './analytics-metrics.js';
+import { analyticsPlugin, opsAnalyticsPlugin } from './plugins/analytics.js';
+import { agentPlugin } from './plugins/agent.js';
+import { auditPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
+import { billingPlugin } from './plugins/billing.js';
+import { broadcastsPlugin } from './plugins/broadcasts.js';
+import { customersPlugin } from './plugins/customers.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { googleAuthPlugin } from './plugins/google-auth.js';
 import { catalogPlugin } from './plugins/catalog.js';
 import { conversationsPlugin } from './plugins/conversations.js';
 import { healthPlugin } from './plugins/health.js';
 import { onboardingPlugin } from './plugins/onboarding.js';
+import { opsPlugin } from './plugins/ops.js';
+import { smsPlugin } from './plugins/sms.js';
 import { statusPlugin } from './plugins/status.js';
+import { stripeWebhooksPlugin } from './plugins/stripe-webhooks.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { loggerOptions } from '../lib/logging.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { createWorkflowClient } from './workflows/client.js';
+import { createBillingRelay } from './webhooks/billing-relay.js';
 import { createInboundRelay } from './webhooks/inbound-relay.js';
 import { createThreadedRelay } from './webhooks/threaded-relay.js';
 import { sqlPool } from '../lib/db/sql.js';
@@ -62,6 +73,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   });
 
   const metrics = createMetrics();
+  registerAnalyticsMetrics(metrics.registry, sqlPool(deps.prisma));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
@@ -91,6 +103,10 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     : createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => relay.close());
+  // The billing workflows' relay (Stripe events, limit notices): few signals, so it stays on this thread.
+  const billingRelay = createBillingRelay({ pool: sqlPool(deps.prisma), billing: workflows.billing, log: app.log });
+  app.addHook('onReady', async () => billingRelay.start());
+  app.addHook('onClose', async () => billingRelay.close());
   // Housekeeping any instance may do, idempotently: ended sessions go (hourly, and once at start).
   const purge = () => void purgeEndedSessions(deps.prisma, SESSION_IDLE_MS).catch((err: unknown) => app.log.warn({ err }, 'session purge failed'));
   const purger = setInterval(purge, 60 * 60_000);
@@ -103,6 +119,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     credentials: tenantCredentialsFromKeys(deps.prisma, deps.env.SECRETS_ENCRYPTION_KEYS),
     emailVerifier: new EmailVerifier(deps.env.APP_SECRET ?? null),
     relay,
+    billingRelay,
   };
   await app.register(healthPlugin(context, metrics));
   await app.register(authPlugin(context), { prefix: '/api/auth' });
@@ -111,8 +128,19 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   await app.register(statusPlugin(context), { prefix: '/api/status' });
   await app.register(dashboardPlugin(context), { prefix: '/api/dashboard' });
   await app.register(conversationsPlugin(context), { prefix: '/api' });
+  await app.register(agentPlugin(context), { prefix: '/api/agent' });
   await app.register(webhooksPlugin(context), { prefix: '/webhooks' });
   await app.register(onboardingPlugin(context), { prefix: '/api/whatsapp' });
+  await app.register(billingPlugin(context), { prefix: '/api/billing' });
+  await app.register(smsPlugin(context), { prefix: '/api/sms' });
+  await app.register(customersPlugin(context), { prefix: '/api/customers' });
+  await app.register(broadcastsPlugin(context), { prefix: '/api/broadcasts' });
+  await app.register(stripeWebhooksPlugin(context), { prefix: '/webhooks/stripe' });
+  await app.register(auditPlugin(context), { prefix: '/api/audit' });
+  // Operators only (platform staff): every route under /api/ops answers 403 to a merchant.
+  await app.register(opsPlugin(context), { prefix: '/api/ops' });
+  await app.register(analyticsPlugin(context), { prefix: '/api/analytics' });
+  await app.register(opsAnalyticsPlugin(context), { prefix: '/api/ops/analytics' });
   return app;
 }
 

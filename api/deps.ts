@@ -3,6 +3,7 @@ import type { EmailVerifier } from '../lib/auth/email-verification.js';
 import type { Env } from '../lib/config/env.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import type { BillingRelay } from './webhooks/billing-relay.js';
 import type { Relay } from './webhooks/inbound-relay.js';
 import type { WorkflowClient } from './workflows/client.js';
 
@@ -23,4 +24,6 @@ export interface ApiContext extends ApiDeps {
   emailVerifier: EmailVerifier;
   /** Delivers stored hand-off rows (inbound messages, takeover, resume, manual replies) to their workflows. */
   relay: Relay;
+  /** Delivers stored billing hand-offs (Stripe events, limit notices) to the tenants' billing workflows. */
+  billingRelay: BillingRelay;
 }

@@ -41,7 +41,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
     return;
   }
   if (isDatabaseUnavailable(err)) {
-    // Not a bug: the database is restarting or out of reach. 503 tells clients (and Twilio) to come back.
+    // Not a bug: the database is restarting or out of reach. 503 tells clients to come back (Twilio webhooks are kept in the spool instead: api/webhooks/spool.ts).
     request.log.warn({ err: { message: err.message } }, 'database unavailable');
     void reply.code(503).header('retry-after', '5').send(body('database_unavailable', 'The service is briefly unavailable; please try again in a few seconds.'));
     return;
@@ -54,6 +54,17 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   }
   request.log.error({ err }, 'unhandled error');
   void reply.code(500).send(body('internal', 'Something went wrong on our side; it has been logged.'));
+}
+
+/**
+ * A failure nobody planned for: what the handler above answers with a bare 500, and what error tracking
+ * reports. Known failures (HttpError, validation, a database outage, Fastify's own 4xx) are not.
+ */
+export function isUnexpectedError(err: unknown): boolean {
+  if (!(err instanceof Error)) return true;
+  if (err instanceof HttpError || err instanceof ZodError || hasZodFastifySchemaValidationErrors(err) || isDatabaseUnavailable(err)) return false;
+  const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+  return status >= 500;
 }
 
 function body(error: string, message: string, details?: unknown): ErrorBody {

@@ -1,8 +1,10 @@
 import { ConfigError, loadEnv } from '../lib/config/env.js';
+import { flushErrorTracking } from '../lib/error-tracking.js';
 import { createPrismaClient } from '../lib/db/client.js';
 import { closeSqlPool } from '../lib/db/sql.js';
 import { lazyTemporalClient } from '../lib/temporal/client.js';
 import { buildApi } from './app.js';
+import { initApiErrorTracking } from './error-tracking.js';
 
 /** Graceful shutdown's overall bound. */
 const SHUTDOWN_DEADLINE_MS = 20_000;
@@ -10,6 +12,8 @@ const SHUTDOWN_DEADLINE_MS = 20_000;
 // The API process: validates config, connects to Postgres and Temporal, serves HTTP until told to stop.
 async function main(): Promise<void> {
   const env = loadEnv();
+  // Before anything else runs: nothing is sent unless SENTRY_DSN is set.
+  initApiErrorTracking(env);
   const prisma = createPrismaClient(env.DATABASE_URL);
   // Lazy: the API starts, and takes webhooks into the outbox, even while Temporal is down.
   const temporal = lazyTemporalClient(env);
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
     await closeSqlPool(prisma);
     await prisma.$disconnect();
     await temporal.connection.close();
+    await flushErrorTracking();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

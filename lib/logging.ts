@@ -82,6 +82,10 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[0-9A-Za-z._~+/=-]{8,}/g, `$1 ${CENSOR}`],
   // The password of a URL: postgresql://user:password@host, smtp://user:pass@host.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"\\]*:)[^\s/@"\\]+@/gi, `$1${CENSOR}@`],
+  // `password=…` / `api_key: …` written into a message or an error's text (not JSON: pairs are handled above).
+  [/\b((?:pass(?:word|wd|phrase)?|secret|auth[_-]?token|access[_-]?token|api[_-]?key|private[_-]?key)\s?[=:]\s?)(?!\[redacted\])[^\s"\\,;&]+/gi, `$1${CENSOR}`],
+  // A Slack incoming webhook's URL is its credential (the path).
+  [/(https:\/\/hooks\.slack\.com\/)(?:services|workflows|triggers)\/[^\s"\\]+/g, `$1${CENSOR}`],
   // Query parameters that carry a secret: the OAuth callback's code and state, tokens, keys.
   [
     /([?&](?:code|state|token|access_token|id_token|refresh_token|client_secret|password|signature|key|api_key)=)(?:[^&#\s"\\]|\\.)*/gi,

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporal.uiUrl ?? undefined;
   }
 
-  const providers: LocalProviders = await startLocalProviders(env, { dataDir: DATA });
+  const providers: LocalProviders = await startLocalProviders(env, { dataDir: DATA, apiUrl: `http://127.0.0.1:${ports.api}` });
   stops.push(providers.stop);
   Object.assign(env, devProviderEnv(env, providers));
 
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   env.SECRETS_ENCRYPTION_KEYS ??= loadOrCreateDevKeyring(join(DATA, 'secrets-encryption-keys'));
   env.APP_SECRET ??= loadOrCreateDevSecret(join(DATA, 'app-secret'));
   env.WEB_PUBLIC_URL ??= `http://127.0.0.1:${ports.web}`;
+  env.WEBHOOK_SPOOL_DIR ??= join(DATA, 'webhook-spool');
 
   // Background priority (scripts/devstack/priority.ts): under load, webhook acks come before workflow work.
   // Node with tsx as a loader (no wrapper process), so a signal from here reaches the process itself.
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     `WARA is running (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     `  dashboard      ${env.WEB_PUBLIC_URL}`,
     `  api            http://127.0.0.1:${ports.api}  (probes: /livez /readyz; /health and /metrics from this host)`,
+    ...(env.WORKER_METRICS_ADDRESS === 'off' ? [] : [`  worker metrics http://${env.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464'}/metrics  (Temporal SDK metrics; WORKER_METRICS_ADDRESS)`]),
+    '  operators      npm run operator -- add you@example.com, then /ops',
     `  data           ${DATA}`,
     `  temporal ui    ${env.TEMPORAL_UI_URL ?? '(external)'}`,
     `  temporal grpc  ${env.TEMPORAL_ADDRESS}`,

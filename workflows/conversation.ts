@@ -57,6 +57,10 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   let lastInboundAt = input.lastInboundAt;
   let repliesStarted = 0;
   let lastSkipReason: string | null = null;
+  // Business hours (issue 18): the shop was closed and its away message went out; the turn (and any message
+  // after it) waits here until `opensAt`, when a durable timer wakes the run to answer it as one turn.
+  const held: InboundSignal[] = [...(input.carried?.held ?? [])];
+  let opensAt: number | null = input.carried?.opensAt ?? null;
 
   const windowOpen = () => input.channel === 'sms' || (lastInboundAt !== null && Date.now() < lastInboundAt + SERVICE_WINDOW_MS);
 
@@ -102,8 +106,11 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   };
 
-  /** Opt-out keywords first (they change what may be sent), then the AI's answer if it may speak. */
-  const answer = async (turn: InboundSignal[]) => {
+  /**
+   * Opt-out keywords first (they change what may be sent), then the AI's answer if it may speak.
+   * `afterHours`: the turn waited for the shop to open, so it is answered whatever the hours say now.
+   */
+  const answer = async (turn: InboundSignal[], afterHours = false) => {
     for (const message of turn) {
       const wantsOut = message.optOut === 'stop' && !optedOut;
       const wantsIn = message.optOut === 'start' && optedOut;
@@ -122,9 +129,16 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       if (patched('record-no-reply')) await store.recordNoReply({ tenantId, inboundSids: turn.map((m) => m.messageSid), reason });
       return;
     }
+    if (opensAt !== null && !afterHours) {
+      // Closed, and this spell's away message already went out: the turn joins the held one, no second message.
+      held.push(...turn);
+      lastSkipReason = 'outside_hours';
+      return;
+    }
     const inboundSids = turn.map((m) => m.messageSid);
     const last = inboundSids[inboundSids.length - 1]!;
-    const reply = { tenantId, conversationId, inboundSids, withinWindow: windowOpen() };
+    // `at`: the hours are judged on this run's clock (time-skipping tests move it), like the 24-hour window.
+    const reply = { tenantId, conversationId, inboundSids, withinWindow: windowOpen(), at: Date.now(), ...(afterHours ? { afterHours: true } : {}) };
     repliesStarted += 1;
     try {
       let result;
@@ -133,7 +147,8 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         result = await replyWorkflow(reply);
       } else {
         result = await executeChild(replyWorkflow, {
-          workflowId: workflowIds.reply(last),
+          // A held turn of one message already had its `reply:{sid}` run (the away message): the answer gets its own.
+          workflowId: afterHours ? `${workflowIds.reply(last)}:opened` : workflowIds.reply(last),
           args: [reply],
           // A reply half-way through a send must finish even if this run is terminated or moves on.
           parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -143,6 +158,17 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       // The customer asked in words to stop: the reply was the confirmation; from now on, as after STOP.
       if (result.optedOut) optedOut = true;
       lastSkipReason = result.optedOut ? 'opted_out' : null;
+      // The merchant's hand-off rules handed it over: the AI stays quiet until the merchant hands it back.
+      if (result.handoff) {
+        aiPaused = true;
+        lastSkipReason = 'handed_off';
+      }
+      // The reply was the away message: hold the turn until the shop opens (a timer below wakes the run).
+      if (result.holdUntil !== undefined && patched('agent-business-hours')) {
+        held.push(...turn);
+        opensAt = result.holdUntil;
+        lastSkipReason = 'outside_hours';
+      }
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Already started for this sid (a duplicate after the seen-set forgot it): that reply is the reply.
@@ -154,11 +180,20 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
 
   const hasWork = () => pending.length > 0 || outbox.length > 0 || workflowInfo().continueAsNewSuggested;
   for (;;) {
+    if (opensAt !== null && Date.now() >= opensAt) {
+      // The shop opened: the turn held since the away message is answered now, as one turn.
+      const waiting = held.splice(0);
+      opensAt = null;
+      if (waiting.length > 0) await answer(waiting, true);
+    }
     // While the window is open, a durable timer wakes the workflow when it closes, so its clock (and the
-    // `state` query) moves past the deadline even if nobody writes.
+    // `state` query) moves past the deadline even if nobody writes. While a turn is held, one wakes it at the
+    // shop's opening (no polling). Without a held turn this is the window timer alone, as before.
     const closesIn = input.channel === 'whatsapp' && lastInboundAt !== null ? lastInboundAt + SERVICE_WINDOW_MS - Date.now() : 0;
-    if (closesIn > 0) {
-      if (!(await condition(hasWork, closesIn))) continue;
+    const opensIn = opensAt === null ? 0 : Math.max(1, opensAt - Date.now());
+    const wakeIn = closesIn > 0 && opensIn > 0 ? Math.min(closesIn, opensIn) : Math.max(closesIn, opensIn);
+    if (wakeIn > 0) {
+      if (!(await condition(hasWork, wakeIn))) continue;
     } else {
       await condition(hasWork);
     }
@@ -179,7 +214,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         aiPaused,
         optedOut,
         lastInboundAt,
-        carried: { seen, pending, outbox },
+        carried: { seen, pending, outbox, ...(opensAt !== null ? { held, opensAt } : {}) },
       });
     }
   }

@@ -1,6 +1,7 @@
-import { ActivityFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { HealthProbeActivities } from '../activities/health-probes.js';
 import type { HealthStoreActivities } from '../activities/health-store.js';
+import type { HealthTextfileActivities } from '../activities/health-textfile.js';
 import type { AlertActivities } from '../activities/alerts.js';
 import { summarize, type ComponentStatus, type HealthCheckResult } from '../lib/health/types.js';
 import type { HealthCheckInput } from './contracts/health-check.js';
@@ -15,10 +16,15 @@ const { listHealthComponents, probeComponent } = proxyActivities<HealthProbeActi
 });
 
 // Bookkeeping and alerting must happen even when a dependency is flaky: retry them patiently.
-const { recordHealthCheckStarted, recordHealthCheckFinished } = proxyActivities<HealthStoreActivities>({
+const bookkeeping = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+} as const;
+const { recordHealthCheckStarted, recordHealthCheckFinished } = proxyActivities<HealthStoreActivities>(bookkeeping);
+const { writeHealthTextfile } = proxyActivities<HealthTextfileActivities>(bookkeeping);
+
+/** Runs started before the textfile exporter existed replay without its step (README "Changing a workflow safely"). */
+export const HEALTH_TEXTFILE_PATCH = 'health-textfile';
 const { sendAlert } = proxyActivities<AlertActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
@@ -43,6 +49,8 @@ export async function healthCheckWorkflow(input: HealthCheckInput): Promise<Heal
 
   const result: HealthCheckResult = { status: summarize(components), components };
   await recordHealthCheckFinished({ workflowId, runId, result });
+  // For hosts that scrape node_exporter's textfile collector (a no-op without HEALTH_TEXTFILE_DIR).
+  if (patched(HEALTH_TEXTFILE_PATCH)) await writeHealthTextfile({ result, trigger: input.trigger });
 
   if (result.status === 'failed') {
     const down = components.filter((c) => c.status === 'down');

@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -26,6 +27,7 @@ import {
   type TestMessageInput,
 } from './contracts/onboarding.js';
 import { failureReason } from './failure-reason.js';
+import { releaseHeldSmsNumbers } from './sms-number.js';
 
 // Provisioning calls: a Twilio blip (429, 5xx) is retried for ~15 minutes before the step is reported failed.
 const twilio = proxyActivities<TwilioProvisioningActivities>({
@@ -99,6 +101,9 @@ export async function whatsappOnboardingWorkflow(input: OnboardingInput): Promis
       if (s.state === 'waiting' || s.state === 'running') Object.assign(s, { state: 'pending', nextPollAt: null });
     }
     account ??= await db.findWhatsAppConnection({ tenantId });
+    // SMS numbers go back to Twilio with the connection. Patched: runs started before SMS numbers existed replay
+    // without this step (README: changing a workflow).
+    if (account?.subaccountSid && patched('release-sms-numbers')) await releaseHeldSmsNumbers(tenantId, account.subaccountSid);
     if (account?.subaccountSid) await unwindTwilio.revokeApiKey({ tenantId, accountId: account.accountId, subaccountSid: account.subaccountSid });
     if (account) await db.recordWhatsAppDisconnected({ tenantId, accountId: account.accountId });
     status.phase = 'disconnected';

@@ -10,6 +10,9 @@ export interface AuthContext {
   userId: string;
   tenantId: string;
   email: string;
+  /** Platform staff (the `users.is_admin` column): see every tenant's audit trail, run ops tools. */
+  isOperator: boolean;
+  /** The same flag under its old name, for code written before operators had their own pages. */
   isAdmin: boolean;
 }
 
@@ -25,11 +28,15 @@ export function requireAuth(request: FastifyRequest): AuthContext {
   return request.auth;
 }
 
-export function requireAdmin(request: FastifyRequest): AuthContext {
+/** An operator's identity, or 401 (nobody logged in) / 403 (a merchant). */
+export function requireOperator(request: FastifyRequest): AuthContext {
   const auth = requireAuth(request);
-  if (!auth.isAdmin) throw new HttpError(403, 'This page is for WARA operators only.', 'forbidden');
+  if (!auth.isOperator) throw new HttpError(403, 'This page is for WARA operators only.', 'forbidden');
   return auth;
 }
+
+/** @deprecated The old name of requireOperator. */
+export const requireAdmin = requireOperator;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -71,6 +78,7 @@ export function sessionHook(prisma: PrismaClient) {
       userId: session.userId,
       tenantId: session.tenantId,
       email: session.user.email,
+      isOperator: session.user.isAdmin,
       isAdmin: session.user.isAdmin,
     };
   };

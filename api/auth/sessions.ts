@@ -45,7 +45,7 @@ interface TenantRow {
 /** The "who am I" body shared by sign-up, log-in and /me. */
 export function meBody(user: UserRow, tenant: TenantRow, csrfToken?: string) {
   return {
-    user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, emailVerified: user.emailVerifiedAt !== null },
+    user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, isOperator: user.isAdmin, emailVerified: user.emailVerifiedAt !== null },
     tenant: { id: tenant.id, name: tenant.name, plan: tenant.plan, trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null },
     ...(csrfToken ? { csrfToken } : {}),
   };

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { writeAudit } from '../../lib/audit.js';
+import { AUDIT_ACTIONS, writeAudit } from '../../lib/audit.js';
 import { createAccount, EmailTakenError } from '../../lib/auth/accounts.js';
 import { LOGIN_FAILURE_WINDOW_MINUTES, recentLoginFailures } from '../../lib/auth/login-limit.js';
 import { burnVerifyTime, passwordProblems, verifyPassword, PASSWORD_MAX_LENGTH } from '../../lib/auth/password.js';
@@ -26,7 +26,16 @@ const signupBody = z.object({
 const loginBody = z.object({ email, password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH * 4) });
 
 export const meSchema = z.object({
-  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), isAdmin: z.boolean(), emailVerified: z.boolean() }),
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    /** Kept for older dashboards: the same value as isOperator. */
+    isAdmin: z.boolean(),
+    /** Platform staff: the dashboard links to /ops. */
+    isOperator: z.boolean(),
+    emailVerified: z.boolean(),
+  }),
   tenant: z.object({ id: z.string(), name: z.string(), plan: z.string(), trialEndsAt: z.string().nullable() }),
   csrfToken: z.string().optional(),
 });
@@ -126,24 +135,27 @@ export function authPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     if (!user || !ok) {
       await writeAudit(prisma, {
         tenantId: user?.tenantId ?? null, actorUserId: user?.id ?? null, actorType: 'user',
-        action: 'auth.login_failed', details: { email: address }, ip: request.ip,
+        action: AUDIT_ACTIONS.auth.loginFailed, details: { email: address }, ip: request.ip,
       });
       // Same answer for an unknown email and a wrong password: no account enumeration.
       throw new HttpError(401, 'Email or password is incorrect.', 'bad_credentials');
     }
     const csrfToken = await openSession(prisma, request, reply, user, secureCookies);
     await prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-    await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: 'user', action: 'auth.login', ip: request.ip });
-    await workflows.accounts
-      .ensureStarted(accountOf(user, user.tenant))
-      .catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
+    await writeAudit(prisma, { tenantId: user.tenantId, actorUserId: user.id, actorType: user.isAdmin ? 'operator' : 'user', action: AUDIT_ACTIONS.auth.login, ip: request.ip });
+    // Operators are staff in the internal tenant (npm run operator): no welcome email, no trial.
+    if (!user.isAdmin) {
+      await workflows.accounts
+        .ensureStarted(accountOf(user, user.tenant))
+        .catch((err: unknown) => request.log.error({ err }, 'account workflows not started'));
+    }
     return meBody(user, user.tenant, csrfToken);
   }
 
   async function logOut(request: RouteRequest, reply: RouteReply) {
     if (request.auth) {
       await prisma.session.update({ where: { id: request.auth.sessionId }, data: { revokedAt: new Date() } });
-      await writeAudit(prisma, { tenantId: request.auth.tenantId, actorUserId: request.auth.userId, actorType: 'user', action: 'auth.logout', ip: request.ip });
+      await writeAudit(prisma, { tenantId: request.auth.tenantId, actorUserId: request.auth.userId, actorType: request.auth.isOperator ? 'operator' : 'user', action: AUDIT_ACTIONS.auth.logout, ip: request.ip });
     }
     clearSessionCookies(reply, secureCookies);
     return reply.code(204).send();

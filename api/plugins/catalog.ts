@@ -212,7 +212,7 @@ export function catalogPlugin(ctx: ApiContext, options: CatalogPluginOptions = {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="catalog-import-${report.id}-errors.csv"`)
-      .send(Readable.from(importErrorsCsv(prisma, auth.tenantId, report.id)));
+      .send(importErrorsCsv(prisma, auth.tenantId, report.id, (err) => request.log.error({ err }, 'import errors CSV ended early')));
   }
 
   async function listCatalogProducts(request: RouteRequest<typeof readProducts.schema>) {

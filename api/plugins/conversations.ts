@@ -6,13 +6,16 @@ import {
   messageItemSchema,
   NOT_A_MESSAGE,
   replyDetails,
+  smsSegmentsOf,
   threadMessageSchema,
   toConversationSummary,
   toMessageItem,
   windowSchema,
 } from '../../lib/conversations/feed.js';
 import { queueManualReply, setAiPaused as pauseOrResume } from '../../lib/conversations/conversation-handoffs.js';
+import { readReplyAccess } from '../../lib/billing/reply-access.js';
 import { noReplyReasons } from '../../lib/conversations/no-reply.js';
+import { agentReplyDetails } from '../../lib/agent/reply-details.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { requireAuth } from '../auth/context.js';
 import { temporalLinksFor } from '../auth/operator-links.js';
@@ -29,8 +32,10 @@ const feedQuery = z.object({
   q: z.string().trim().max(200).optional(),
   /** Polling: only messages created or updated after this time (use the previous answer's `serverTime`). */
   since: z.iso.datetime().optional(),
+  /** Only conversations the agent handed to the merchant (the "needs you" filter). */
+  needsYou: z.enum(['true', 'false']).optional(),
 });
-const listQuery = z.object({ ...page, q: z.string().trim().max(200).optional() });
+const listQuery = z.object({ ...page, q: z.string().trim().max(200).optional(), needsYou: z.enum(['true', 'false']).optional() });
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const replyBody = z.object({ body: z.string().trim().min(1, 'Write a message first.').max(1600, 'WhatsApp messages are limited to 1600 characters.') });
 
@@ -51,7 +56,7 @@ const manualReplySchema = z.object({ message: messageItemSchema });
 
 /** Messages shown in a conversation view; older ones stay in the feed. */
 const THREAD_LIMIT = 200;
-const customer = { select: { channel: true, customerAddress: true, customerName: true } } as const;
+const customer = { select: { channel: true, customerAddress: true, customerName: true, needsAttentionAt: true } } as const;
 
 const readFeed = { schema: { querystring: feedQuery, response: { 200: feedSchema } } };
 const readList = { schema: { querystring: listQuery, response: { 200: listSchema } } };
@@ -77,7 +82,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function listMessages(request: RouteRequest<typeof readFeed.schema>) {
     const db = tenantDb(prisma, request);
-    const { limit, cursor, direction, status, q, since } = request.query;
+    const { limit, cursor, direction, status, q, since, needsYou } = request.query;
     const serverTime = new Date().toISOString();
     const rows = await db.message.findMany({
       where: {
@@ -85,6 +90,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         ...(status ? { status } : {}),
         ...(q ? { OR: [{ body: { contains: q, mode: 'insensitive' } }, { conversation: { customerAddress: { contains: q } } }] } : {}),
         ...(since ? { updatedAt: { gt: new Date(since) } } : {}),
+        ...(needsYou === 'true' ? { conversation: { needsAttentionAt: { not: null } } } : {}),
         ...NOT_A_MESSAGE,
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -98,9 +104,12 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function listConversations(request: RouteRequest<typeof readList.schema>) {
     const db = tenantDb(prisma, request);
-    const { limit, cursor, q } = request.query;
+    const { limit, cursor, q, needsYou } = request.query;
     const rows = await db.conversation.findMany({
-      where: q ? { OR: [{ customerAddress: { contains: q } }, { customerName: { contains: q, mode: 'insensitive' } }] } : {},
+      where: {
+        ...(q ? { OR: [{ customerAddress: { contains: q } }, { customerName: { contains: q, mode: 'insensitive' } }] } : {}),
+        ...(needsYou === 'true' ? { needsAttentionAt: { not: null } } : {}),
+      },
       orderBy: [{ lastMessageAt: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
       take: limit + 1,
       ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
@@ -143,6 +152,8 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         latencyMs: m.latencyMs,
         ...replyDetails(m.productsUsed, m.prompt),
         workflowUrl: m.source === 'ai' && m.replyToMessageSid ? temporal.workflows(workflowIds.reply(m.replyToMessageSid), workflowId) : null,
+        segments: smsSegmentsOf(conversation.channel, m),
+        ...agentReplyDetails(m),
       })),
     };
   }
@@ -159,6 +170,12 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const auth = requireAuth(request);
     const found = await tenantDb(prisma, request).conversation.findFirst({ where: { id: request.params.id } });
     if (!found) throw notFound('Conversation');
+    if (!paused) {
+      // Handing a conversation back to the AI costs replies: it stops at the same gate as the reply path
+      // (REPLY_COSTING_ACTIONS in lib/billing/reply-access.ts); the merchant keeps answering by hand.
+      const { decision } = await readReplyAccess(prisma, auth.tenantId);
+      if (!decision.allowed) throw new HttpError(402, decision.message, decision.reason);
+    }
     // The flag the dashboard shows and the row that tells the workflow, in one transaction (the relay
     // delivers it now, or its sweeper after a Temporal outage).
     const action = await pauseOrResume(prisma, { tenantId: auth.tenantId, conversationId: found.id, paused, by: auth.userId });

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { readReplyAccess } from '../../lib/billing/reply-access.js';
+import { requireAuth } from '../auth/context.js';
 import { tenantDb } from '../auth/tenant-db.js';
 import type { ApiContext } from '../deps.js';
 import type { RouteRequest } from '../routes.js';
@@ -49,9 +51,8 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
 
   async function summarizeDashboard(request: RouteRequest<typeof readSummary.schema>) {
     const db = tenantDb(ctx.prisma, request);
-    const periodStart = startOfMonthUtc(new Date());
     const tenant = await db.tenant.findFirstOrThrow({});
-    const [account, catalog, total, recent, usage, plan, emails] = await Promise.all([
+    const [account, catalog, total, recent, access, emails] = await Promise.all([
       db.integrationAccount.findFirst({ where: { channel: 'whatsapp' }, include: { identifiers: true } }),
       db.catalog.findFirst({}),
       db.conversation.count({}),
@@ -60,9 +61,8 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         take: 5,
         include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } },
       }),
-      db.usageCounter.findFirst({ where: { periodStart } }),
-      // Plans are global (not tenant data): read through the unscoped client.
-      ctx.prisma.plan.findUnique({ where: { code: tenant.plan } }),
+      // The billing period and the plan's limit, as the reply gate reads them (lib/billing/reply-access.ts).
+      readReplyAccess(ctx.prisma, requireAuth(request).tenantId),
       db.emailOutbox.findMany({ orderBy: { createdAt: 'desc' }, take: 5 }),
     ]);
     const phone = account?.identifiers.find((i) => i.kind === 'whatsapp_number' || i.kind === 'phone_number');
@@ -83,7 +83,7 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
           lastMessagePreview: c.messages[0]?.body.slice(0, 120) ?? null,
         })),
       },
-      usage: { periodStart: periodStart.toISOString(), replies: usage?.replies ?? 0, limit: plan?.monthlyReplyLimit ?? null },
+      usage: { periodStart: access.usage.periodStart.toISOString(), replies: access.usage.replies, limit: access.usage.limit },
       trial: {
         plan: tenant.plan,
         trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null,
@@ -93,8 +93,4 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       emails: emails.map((e) => ({ id: e.id, to: e.to, subject: e.subject, status: e.status, createdAt: e.createdAt.toISOString() })),
     };
   }
-}
-
-function startOfMonthUtc(date: Date): Date {
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
 }

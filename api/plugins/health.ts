@@ -29,12 +29,21 @@ export async function checkApiHealth(deps: ApiDeps): Promise<ApiHealth> {
       await deps.prisma.$queryRaw`SELECT 1`;
     }),
     timed('temporal', async () => {
-      const info = await deps.temporal.workflowService.getSystemInfo({});
+      const info = await temporalProbe(deps.temporal, 3_000);
       return `server ${info.serverVersion || 'unknown version'}`;
     }),
   ]);
   const outcome = summarize(components);
   return { status: outcome === 'failed' ? 'down' : outcome, checkedAt: new Date().toISOString(), components };
+}
+
+/**
+ * One cheap RPC, bounded by a gRPC deadline: without it the SDK's retry interceptor keeps retrying an
+ * unreachable server after the probe has given up, and a retry firing after the connection is closed throws
+ * from a timer ("Channel has been shut down"), which crashes the process.
+ */
+function temporalProbe(temporal: ApiDeps['temporal'], timeoutMs: number) {
+  return temporal.connection.withDeadline(Date.now() + timeoutMs, () => temporal.workflowService.getSystemInfo({}));
 }
 
 async function timed(name: string, check: () => Promise<string | void>, timeoutMs = 3_000): Promise<ComponentStatus> {
@@ -87,7 +96,7 @@ export function healthPlugin(ctx: ApiContext, metrics: Metrics): FastifyPluginAs
   async function reportReady(_request: RouteRequest<typeof ready.schema>, reply: RouteReply<typeof ready.schema>) {
     const [database, temporal] = await Promise.all([
       timed('database', () => ctx.prisma.$queryRaw`SELECT 1`.then(() => undefined), 2_000),
-      timed('temporal', async () => void (await ctx.temporal.workflowService.getSystemInfo({})), 2_000),
+      timed('temporal', async () => void (await temporalProbe(ctx.temporal, 2_000)), 2_000),
     ]);
     const body = { status: database.status === 'up' ? ('ready' as const) : ('not_ready' as const), database: upOrDown(database), temporal: upOrDown(temporal) };
     return reply.code(body.status === 'ready' ? 200 : 503).send(body);

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { parseTwilioAddress } from '../../lib/conversations/addresses.js';
 import { storeInbound } from '../../lib/conversations/inbound-store.js';
-import { optOutIntent } from '../../lib/conversations/opt-out.js';
+import { optOutIntent, type OptOutIntent } from '../../lib/conversations/opt-out.js';
 import type { WebhookTenant } from '../../lib/conversations/tenant-resolver.js';
 import { HttpError } from '../errors.js';
 import type { Relay } from './inbound-relay.js';
@@ -21,7 +21,8 @@ export interface InboundDeps {
 export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, params: InboundParams, raw: FormParams): Promise<{ duplicate: boolean }> {
   const from = parseTwilioAddress(params.From);
   if (!from) throw new HttpError(400, `From is not a phone number: ${params.From}`, 'invalid_request');
-  const optOut = optOutIntent(params.Body);
+  // On SMS, Twilio's Advanced Opt-Out has already acted on a keyword and says which (`OptOutType`).
+  const optOut = twilioOptOutType(raw.OptOutType) ?? optOutIntent(params.Body, from.channel);
   const { conversation, duplicate } = await storeInbound(deps.pool, {
     tenantId: tenant.tenantId,
     accountId: tenant.accountId,
@@ -35,4 +36,10 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
   });
   deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
   return { duplicate };
+}
+
+/** Twilio's `OptOutType` (STOP / START / HELP) on an inbound SMS it treated as a keyword. */
+function twilioOptOutType(value: string | string[] | undefined): OptOutIntent | null {
+  const type = (Array.isArray(value) ? value[0] : value)?.trim().toUpperCase();
+  return type === 'STOP' ? 'stop' : type === 'START' ? 'start' : type === 'HELP' ? 'help' : null;
 }

@@ -6,9 +6,9 @@ import twilio from 'twilio';
 
 export type FormParams = Record<string, string | string[]>;
 
-/** The URL Twilio signed: our public base + the path and query exactly as received. */
-export function signedUrl(publicBaseUrl: string, request: FastifyRequest): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}${request.url}`;
+/** The URL Twilio signed: our public base + the path and query exactly as received (`request.url`). */
+export function signedUrl(publicBaseUrl: string, pathAndQuery: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}${pathAndQuery}`;
 }
 
 export function signatureOf(request: FastifyRequest): string | null {

@@ -2,7 +2,6 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Env } from '../../lib/config/env.js';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { trialWorkflowType, type TrialWorkflow } from '../../workflows/contracts/trial.js';
 import { welcomeEmailWorkflowType, type WelcomeEmailWorkflow } from '../../workflows/contracts/welcome-email.js';
 import {
   emailVerificationWorkflowType,
@@ -10,6 +9,7 @@ import {
   resendVerification,
   type EmailVerificationWorkflow,
 } from '../../workflows/contracts/email-verification.js';
+import { billingWorkflows } from './billing.js';
 import { startOnce } from './runs.js';
 
 export interface AccountRef {
@@ -32,16 +32,17 @@ const ONCE_UNLESS_FAILED = WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
 
 export type AccountWorkflows = ReturnType<typeof accountWorkflows>;
 
-export function accountWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'WEB_PUBLIC_URL' | 'TRIAL_DAYS'>) {
+export function accountWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'WEB_PUBLIC_URL' | 'TRIAL_DAYS' | 'BILLING_GRACE_DAYS'>) {
+  const billing = billingWorkflows(temporal, env);
   return {
     /**
-     * Starts the welcome email and the trial timer. Ids make this idempotent: log-in calls it again, so an
-     * account whose sign-up committed while Temporal was briefly unreachable still gets its trial timer.
+     * Starts the welcome email and the billing workflow (which runs the trial: `billing:{tenant}`; accounts
+     * from before it also have a `trial:{tenant}` run, which it tells of a subscription). Ids make this
+     * idempotent: log-in calls it again, so an account whose sign-up committed while Temporal was briefly
+     * unreachable still gets its billing workflow, and an older account gets one at its next log-in.
      */
     async ensureStarted(account: AccountRef): Promise<void> {
       const dashboardUrl = new URL('/app', env.WEB_PUBLIC_URL).toString();
-      const billingUrl = new URL('/app/billing', env.WEB_PUBLIC_URL).toString();
-      const trialEndsAt = account.trialEndsAt;
       await Promise.all([
         startOnce(() =>
           temporal.workflow.start<WelcomeEmailWorkflow>(welcomeEmailWorkflowType, {
@@ -60,15 +61,7 @@ export function accountWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK
               args: [verificationInput(account)],
             }),
           ),
-        trialEndsAt &&
-          startOnce(() =>
-            temporal.workflow.start<TrialWorkflow>(trialWorkflowType, {
-              taskQueue: env.TEMPORAL_TASK_QUEUE,
-              workflowId: workflowIds.trial(account.tenantId),
-              workflowIdReusePolicy: ONCE_UNLESS_FAILED,
-              args: [{ tenantId: account.tenantId, ownerEmail: account.email, trialEndsAt: trialEndsAt.toISOString(), billingUrl }],
-            }),
-          ),
+        billing.start({ tenantId: account.tenantId, ownerEmail: account.email, trialEndsAt: account.trialEndsAt }),
       ]);
     },
 

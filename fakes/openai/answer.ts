@@ -2,6 +2,8 @@
 // grounded in the `<catalog>` block of the system messages, written in the language the draft prompt asks
 // for (`Customer language: xx.`). Same messages ⇒ same text, always.
 import { parseCatalogContext, type CatalogContextProduct } from '../../lib/ai/catalog-context.js';
+import { parseKnowledgeContext } from '../../lib/ai/merchant-context.js';
+import { knowledgeAnswer, questionTopics } from './policy.js';
 import { answerLanguageOf, PICTURE_NOTE } from '../../lib/ai/understand.js';
 import { detectLanguage, isGreetingOnly as isGreetingOnlyText, isLang, searchTerms, type Lang } from './language.js';
 import { REPLIES } from './replies.js';
@@ -166,6 +168,9 @@ function currentTurn(messages: FakeChatMessage[]): { questions: string[]; pictur
 export function answerChat(messages: FakeChatMessage[]): string {
   const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => m.content).join('\n');
   const catalog = parseCatalogContext(system);
+  // The merchant's policies and FAQ answers (issue 18): a policy question is answered from them word for word.
+  const knowledge = parseKnowledgeContext(system);
+  const facts: string[] = [];
   const lang = answerLanguage(system);
   const r = REPLIES[lang];
   const context = matchContext(catalog, lang);
@@ -179,7 +184,9 @@ export function answerChat(messages: FakeChatMessage[]): string {
       continue;
     }
     const matches = bestMatches(q, catalog, context);
-    if (matches.length === 0) unmatched++;
+    const fact = matches.length === 0 || questionTopics(q).length > 0 ? knowledgeAnswer(q, knowledge) : null;
+    if (fact && !facts.includes(fact)) facts.push(fact);
+    if (matches.length === 0 && !fact) unmatched++;
     for (const p of matches) if (!found.has(p.sku)) found.set(p.sku, p);
   }
   const lines: string[] = greeted ? [r.hello] : [];
@@ -190,9 +197,9 @@ export function answerChat(messages: FakeChatMessage[]): string {
     if (products.length > 0 && unmatched > 0) lines.push(r.partialMatch);
     return lines.join('\n');
   }
-  if (found.size === 0 && unmatched === 0) return r.greeting;
-  if (found.size === 0) return [...lines, r.noMatch].join('\n');
-  lines.push(...products);
+  if (found.size === 0 && facts.length === 0 && unmatched === 0) return r.greeting;
+  if (found.size === 0 && facts.length === 0) return [...lines, r.noMatch].join('\n');
+  lines.push(...products, ...facts);
   if (unmatched > 0) lines.push(r.partialMatch);
   return lines.join('\n');
 }

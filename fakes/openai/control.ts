@@ -41,12 +41,30 @@ export class FakeOpenAIControl {
   #forced: Forced[] = [];
   #requests: RecordedRequest[] = [];
   #seq = 0;
+  #inventions = 0;
 
   reset(): void {
     this.#faults = [];
     this.#forced = [];
     this.#requests = [];
     this.#seq = 0;
+    this.#inventions = 0;
+  }
+
+  /**
+   * The next `count` successful draft answers state a delivery time the policies do not give (their own
+   * durations moved by a week, or "Delivery takes 1-2 business days." added): what the answer check must catch.
+   */
+  inventDeliveryTimes(count = 1): number {
+    this.#inventions += count;
+    return this.#inventions;
+  }
+
+  /** Whether this draft answer should invent (consumes one). */
+  takeInvention(): boolean {
+    if (this.#inventions === 0) return false;
+    this.#inventions -= 1;
+    return true;
   }
 
   /** The next `count` completion calls (of `target` kind) answer `status` (with retry-after when given). */

@@ -10,6 +10,7 @@ import { unwrapCustomerMessage } from '../../lib/ai/prompt.js';
 import { answerChat, type FakeChatMessage } from './answer.js';
 import { CALL_TARGETS, FakeOpenAIControl, type CallKind, type Fault } from './control.js';
 import { understandingAnswer } from './understand.js';
+import { inventDurations } from './policy.js';
 
 export interface FakeOpenAIOptions {
   /** 0 (default) picks a free port. */
@@ -265,7 +266,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       await sleep(fault.ms, closing.signal);
     }
 
-    const content = control.takeForced(kind) ?? (kind === 'understanding' ? understandingAnswer(messages) : answerChat(messages));
+    const forced = control.takeForced(kind);
+    let content = forced ?? (kind === 'understanding' ? understandingAnswer(messages) : answerChat(messages));
+    if (forced === undefined && kind === 'draft' && control.takeInvention()) content = inventDurations(content);
     completions++;
     const promptTokens = messages.reduce((n, m) => n + 4 + approxTokens(m.content) + IMAGE_TOKENS * (m.images ?? 0), 3);
     const completionTokens = approxTokens(content);
@@ -301,6 +304,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const r = forceBodySchema.safeParse(req.body);
     if (!r.success) return sendError(reply, 400, z.prettifyError(r.error), 'invalid_request_error');
     return { queued: control.force(r.data.content, r.data.count, r.data.kind) };
+  });
+  app.post('/_control/invent', async (req, reply) => {
+    const r = z.object({ count: countSchema }).safeParse(req.body ?? {});
+    if (!r.success) return sendError(reply, 400, z.prettifyError(r.error), 'invalid_request_error');
+    return { queued: control.inventDeliveryTimes(r.data.count) };
   });
   app.get('/_control/requests', async () => ({ requests: control.requests() }));
 

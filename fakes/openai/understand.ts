@@ -4,6 +4,7 @@
 import { PICTURE_NOTE, type TurnIntent, type TurnUnderstanding } from '../../lib/ai/understand.js';
 import type { FakeChatMessage } from './answer.js';
 import { detectLanguage, fold, isAcknowledgementOnly, isGreetingOnly, mentionsProduct, searchTerms, type Lang } from './language.js';
+import { questionTopics } from './policy.js';
 
 // Patterns run on folded text (lower case, no accents, ß → ss) with punctuation turned into spaces.
 const OPT_OUT: RegExp[] = [
@@ -139,7 +140,9 @@ export function understandTurn(messages: FakeChatMessage[]): TurnUnderstanding {
   const intent = classifyIntent(text, language, picture);
   const catalogLanguage = sample.length > 0 ? detectLanguage(sample.join('\n')) : 'en';
   const terms = intent === 'question' ? searchTerms(text, { source: language, target: catalogLanguage, sampleNames: sample }) : [];
-  return { language, intent, searchTerms: terms };
+  // Policy topics (shipping, returns…) only for questions, and only when there are some (absent = none).
+  const topics = intent === 'question' ? questionTopics(text) : [];
+  return topics.length > 0 ? { language, intent, searchTerms: terms, topics } : { language, intent, searchTerms: terms };
 }
 
 export function understandingAnswer(messages: FakeChatMessage[]): string {

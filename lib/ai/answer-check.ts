@@ -11,7 +11,9 @@
 //    8.00 EUR" with the two prices swapped is caught.
 // An SKU quoted must be a retrieved product's. Anything that cannot be verified fails the check, and the
 // reply is regenerated once, then replaced by the safe answer (activities/openai.ts).
+// The merchant's policies extend it (policy-check.ts): a delivery time, fee or return window must be in them.
 import type { CatalogContextProduct } from './catalog-context.js';
+import { isPolicySentence, policyFacts, policyStatesAmount, policyStatesText, unstatedDurations } from './policy-check.js';
 
 export interface AnswerCheck {
   ok: boolean;
@@ -60,10 +62,12 @@ interface Claim {
   at: number;
 }
 
-export function checkAnswer(answer: string, catalog: readonly CatalogContextProduct[]): AnswerCheck {
+export function checkAnswer(answer: string, catalog: readonly CatalogContextProduct[], policies: readonly string[] = []): AnswerCheck {
   const problems: string[] = [];
   const bySku = new Map(catalog.map((p) => [p.sku.toLowerCase(), p]));
   const catalogText = fold(catalog.map((p) => `${p.name} ${p.description ?? ''}`).join('\n'));
+  // No policies: every delivery time or return window stated fails, as a price without a product does.
+  const facts = policyFacts(policies, catalog.map((p) => p.description ?? '').join('\n'));
 
   for (const match of answer.matchAll(SKU)) {
     const sku = match[1]!.replace(/[._/-]+$/, '');
@@ -75,16 +79,21 @@ export function checkAnswer(answer: string, catalog: readonly CatalogContextProd
     const named = mentionsIn(sentence, catalog);
     for (const claim of claimsIn(sentence, catalogText)) {
       if (claim.amount === null) {
+        if (policyStatesText(facts, claim.text)) continue;
         problems.push(`"${claim.text}" states a discount or offer; the catalog has none. Do not mention discounts or offers.`);
         continue;
       }
       const product = productFor(claim.at, named) ?? (previous.length === 1 ? previous[0]! : null);
+      // A delivery or return fee (or "free shipping") is the policies' to state, not a product's price.
+      const policyFee = isPolicySentence(sentence) && policyStatesAmount(facts, claim.amount, claim.currency);
+      if (policyFee) continue;
       if (!product) {
         problems.push(`${claim.text} is not tied to any catalog product.`);
       } else if (!samePrice(claim, product)) {
         problems.push(`${claim.text} does not match the catalog (${product.name} costs ${product.price} ${product.currency}).`);
       }
     }
+    problems.push(...unstatedDurations(sentence, facts));
     const distinct = [...new Set(named.map((m) => m.product))];
     if (distinct.length > 0) previous = distinct;
   }

@@ -3,6 +3,7 @@
 import { priceText } from '../catalog/money.js';
 import type { RetrievedProduct } from '../catalog/retrieve.js';
 import { formatCatalogContext, type CatalogContextProduct } from './catalog-context.js';
+import { merchantMessages, type AgentPromptContext, type KnowledgeContextPassage } from './merchant-context.js';
 import { answerLanguageLine, PICTURE_NOTE } from './understand.js';
 
 /** A user message's parts when it carries pictures (OpenAI's content-part shape). */
@@ -38,6 +39,10 @@ export interface ReplyPromptInput {
   language?: string;
   /** Set when regenerating: what the checker rejected in the previous answer. */
   correction?: string;
+  /** The merchant's agent (name, instructions): system side only (merchant-context.ts). */
+  agent?: AgentPromptContext;
+  /** Policies and FAQ answers retrieved for this turn: system side only. */
+  knowledge?: KnowledgeContextPassage[];
 }
 
 /**
@@ -79,6 +84,8 @@ export function buildReplyPrompt(input: ReplyPromptInput): ChatMessage[] {
   const messages: ChatMessage[] = [
     { role: 'system', content: guardrails },
     { role: 'system', content: `Relevant products from the catalog:\n${formatCatalogContext(input.products)}` },
+    // The merchant's own words (agent, policies, FAQs): bounded, delimited, and never in a user message.
+    ...merchantMessages(input),
   ];
   if (input.language) messages.push({ role: 'system', content: answerLanguageLine(input.language) });
   if (input.correction) {

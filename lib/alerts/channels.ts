@@ -19,6 +19,8 @@ export interface AlertStore {
   /** Records the alert; returns false when one with the same dedupe key was already delivered. */
   claim(alert: Alert, channels: string[]): Promise<boolean>;
   markDelivered(dedupeKey: string): Promise<void>;
+  /** Records why delivery failed (the test alert reports it instead of retrying). */
+  markFailed?(dedupeKey: string, error: string): Promise<void>;
 }
 
 /** Where alerts go. Each channel is one outside system; a failure throws so the activity retries. */
@@ -54,4 +56,19 @@ export function emailChannel(mailer: MailSender, to: string, from: string): Aler
       await mailer.sendMail({ from, to, subject: `[WARA ${alert.severity}] ${alert.title}`, text: alert.details });
     },
   };
+}
+
+/**
+ * The channels configured in the environment: Slack when SLACK_WEBHOOK_URL is set, email when SMTP_URL and
+ * ALERT_EMAIL_TO are. None means alerts are recorded and logged only.
+ */
+export function alertChannelsFromEnv(
+  env: { SLACK_WEBHOOK_URL?: string | undefined; ALERT_EMAIL_TO?: string | undefined; EMAIL_FROM: string },
+  mailer: MailSender | null,
+  fetchImpl: typeof fetch = fetch,
+): AlertChannel[] {
+  const channels: AlertChannel[] = [];
+  if (env.SLACK_WEBHOOK_URL) channels.push(slackChannel(env.SLACK_WEBHOOK_URL, fetchImpl));
+  if (mailer && env.ALERT_EMAIL_TO) channels.push(emailChannel(mailer, env.ALERT_EMAIL_TO, env.EMAIL_FROM));
+  return channels;
 }

@@ -21,5 +21,8 @@ export function prismaAlertStore(prisma: PrismaClient): AlertStore {
     async markDelivered(dedupeKey) {
       await prisma.alert.update({ where: { dedupeKey }, data: { deliveredAt: new Date() } });
     },
+    async markFailed(dedupeKey, error) {
+      await prisma.alert.update({ where: { dedupeKey }, data: { error: error.slice(0, 2000) } });
+    },
   };
 }

@@ -112,6 +112,14 @@ export const envSchema = z.object({
    * README "Replies: child or inline"). Fixed per conversation run when it starts, so flipping it is safe.
    */
   REPLY_WORKFLOW: z.enum(['child', 'inline']).default('inline'),
+  /** An SMS AI reply is cut to fit in this many segments (GSM-7 or UCS-2, counted as carriers bill them). */
+  SMS_REPLY_MAX_SEGMENTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** How long one Twilio send may take; a send left unanswered is looked up after twice this before any resend. */
+  TWILIO_SEND_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+  /** Broadcast rate per WhatsApp sender (Twilio's default WhatsApp throughput is 80 messages per second). */
+  BROADCAST_WHATSAPP_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(80),
+  /** Broadcast rate per SMS number (a US long code sends 1 segment per second); times the tenant's SMS numbers. */
+  BROADCAST_SMS_RATE_PER_SECOND: z.coerce.number().min(0.1).max(1000).default(1),
   /** Approved WhatsApp template sent outside the 24-hour window; unset means "do not send, record why". */
   WHATSAPP_TEMPLATE_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must look like HX followed by 32 hex digits').optional(),
   /**
@@ -128,13 +136,49 @@ export const envSchema = z.object({
   RELAY_THREAD: booleanFlag.default(true),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** Where Twilio webhooks wait while the database is unreachable (api/webhooks/spool.ts); unset: answer 503. */
+  WEBHOOK_SPOOL_DIR: z.string().min(1).optional(),
+  WEBHOOK_SPOOL_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
 
+  /**
+   * Billing (worker only: the API never holds it). Unset: no Stripe customer, checkout or usage reporting
+   * (the trial, its reminders and the reply limits still run). `npm run dev` points it at the local stand-in.
+   */
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Set only for a stand-in (fakes/stripe): the SDK's host, port and protocol are taken from it. */
   STRIPE_API_BASE_URL: httpUrl.optional(),
+  /** Verifies `POST /webhooks/stripe` (the API only); unset, every Stripe webhook is refused with 400. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** After a failed payment, AI replies keep going this many days (a durable timer) before they pause. */
+  BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(7),
+
+  /** How often the analytics-refresh Temporal Schedule runs (seconds); a change updates the schedule at worker start. */
+  ANALYTICS_REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  /** Events per refresh transaction: a backlog is worked through in chunks of this size. */
+  ANALYTICS_REFRESH_CHUNK_EVENTS: z.coerce.number().int().min(100).max(1_000_000).default(50_000),
+  /** The health check calls analytics degraded, and alerts once, when the rollups lag more than this; 0 = not checked. */
+  ANALYTICS_STALE_AFTER_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(15),
 
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   SLACK_WEBHOOK_URL: httpUrl.optional(),
   ALERT_EMAIL_TO: z.email().optional(),
+
+  /**
+   * The ops page may test credentials typed into it, without saving them (dev/staging). Unset: on in
+   * development, off elsewhere (lib/config/ops.ts); production refuses `true`.
+   */
+  ALLOW_TEMPORARY_CREDENTIALS: booleanFlag.optional(),
+  /** The worker's Prometheus endpoint (`host:port`, or `off`). Unset: 127.0.0.1:9464 in development, off elsewhere. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[\w.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'host:port (e.g. 0.0.0.0:9464) or off')
+    .optional(),
+  /** node_exporter's textfile collector directory: the health check writes wara_health.prom there. */
+  HEALTH_TEXTFILE_DIR: z.string().min(1).optional(),
+  /** Error tracking (Sentry or a compatible ingest): nothing is sent unless this is set. */
+  SENTRY_DSN: z.url({ protocol: /^https?$/ }).optional(),
+  SENTRY_ENVIRONMENT: z.string().min(1).optional(),
+  SENTRY_RELEASE: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -156,17 +200,23 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     );
   }
   const env = parsed.data;
+  // Every problem at once: whoever deploys fixes the configuration in one go, not one restart per variable.
+  const problems: string[] = [];
   if (Boolean(env.TEMPORAL_TLS_CERT_FILE) !== Boolean(env.TEMPORAL_TLS_KEY_FILE)) {
-    throw new ConfigError(['TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE must be set together (the mTLS client pair)']);
+    problems.push('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE must be set together (the mTLS client pair)');
   }
   if (Boolean(env.TWILIO_ACCOUNT_SID) !== Boolean(env.TWILIO_AUTH_TOKEN)) {
-    throw new ConfigError(['TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together']);
+    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together');
   }
   if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
-    throw new ConfigError(['APP_SECRET is required in production (it signs the links in verification emails)']);
+    problems.push('APP_SECRET is required in production (it signs the links in verification emails)');
+  }
+  if (env.NODE_ENV === 'production' && env.ALLOW_TEMPORARY_CREDENTIALS) {
+    problems.push('ALLOW_TEMPORARY_CREDENTIALS cannot be on in production (typed-in credentials are for dev and staging)');
   }
   if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEYS) {
-    throw new ConfigError(['SECRETS_ENCRYPTION_KEYS is required in production (tenant Twilio secrets are encrypted with it)']);
+    problems.push('SECRETS_ENCRYPTION_KEYS is required in production (tenant Twilio secrets are encrypted with it)');
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

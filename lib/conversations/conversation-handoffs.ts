@@ -26,7 +26,8 @@ export async function setAiPaused(prisma: PrismaClient, input: { tenantId: strin
   return prisma.$transaction(async (tx: Tx) => {
     const conversation = await tx.conversation.update({
       where: { id: input.conversationId, tenantId: input.tenantId },
-      data: { aiPaused: input.paused, aiPausedAt: input.paused ? new Date() : null, aiPausedBy: input.paused ? input.by : null },
+      // Handing back to the AI also settles a hand-off: the conversation no longer needs the merchant.
+      data: { aiPaused: input.paused, aiPausedAt: input.paused ? new Date() : null, aiPausedBy: input.paused ? input.by : null, ...(input.paused ? {} : { needsAttentionAt: null, handoffReason: null }) },
     });
     const kind = input.paused ? 'takeover' : 'resume';
     const key = `${kind}:${randomUUID()}`;
@@ -48,7 +49,8 @@ export async function queueManualReply(
     });
     const conversation = await tx.conversation.update({
       where: { id: input.conversationId, tenantId: input.tenantId },
-      data: { lastMessageAt: message.createdAt },
+      // The merchant answered: a conversation the agent handed over no longer waits for them.
+      data: { lastMessageAt: message.createdAt, needsAttentionAt: null },
     });
     const key = `manual_reply:${message.id}`;
     await tx.inboundHandoff.create({

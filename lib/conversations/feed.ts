@@ -1,6 +1,8 @@
 // The dashboard's view of messages and conversations: response shapes (zod, so the API's types and its
 // validation are one thing) and the mapping from rows. Sources are the products the AI was shown.
 import { z } from 'zod';
+import { knowledgeSourceSchema } from '../agent/reply-details.js';
+import { countSmsSegments } from '../sms/segments.js';
 import { serviceWindow } from './window.js';
 
 export const sourceSchema = z.object({
@@ -27,6 +29,8 @@ export const messageItemSchema = z.object({
   /** Inbound only: why no AI reply was sent (lib/conversations/no-reply.ts); null when answered or pending. */
   noReplyReason: z.string().nullable(),
   customer: z.object({ address: z.string(), name: z.string().nullable(), channel: z.enum(['whatsapp', 'sms']) }),
+  /** The conversation was handed to the merchant by the agent's rules and waits for them. */
+  needsYou: z.boolean(),
 });
 
 export const threadMessageSchema = messageItemSchema.extend({
@@ -41,6 +45,12 @@ export const threadMessageSchema = messageItemSchema.extend({
   fallbackReason: z.string().nullable(),
   /** The reply workflow in the Temporal UI (AI replies only). */
   workflowUrl: z.string().nullable(),
+  /** SMS only: the segments the message is billed as (GSM-7 / UCS-2, lib/sms/segments.ts); null on WhatsApp. */
+  segments: z.number().nullable(),
+  /** The agent settings version that produced the reply (null: the defaults, or not an AI reply). */
+  agentVersion: z.number().nullable(),
+  /** The merchant's policies and FAQ answers the AI was shown (sources beside the products). */
+  knowledgeSources: z.array(knowledgeSourceSchema),
 });
 
 export const windowSchema = z.object({ open: z.boolean(), expiresAt: z.string().nullable() });
@@ -55,6 +65,8 @@ export const conversationSummarySchema = z.object({
   aiPaused: z.boolean(),
   optedOut: z.boolean(),
   window: windowSchema,
+  /** Handed to the merchant by the agent (hand-off rules): since when, and why. */
+  needsYou: z.object({ since: z.string(), reason: z.string().nullable() }).nullable(),
 });
 
 export interface MessageRow {
@@ -81,9 +93,14 @@ export interface ConversationRowForFeed {
   lastInboundAt: Date | null;
   aiPaused: boolean;
   optedOut: boolean;
+  needsAttentionAt?: Date | null;
+  handoffReason?: string | null;
 }
 
-export function toMessageItem(m: MessageRow, c: Pick<ConversationRowForFeed, 'channel' | 'customerAddress' | 'customerName'>): z.infer<typeof messageItemSchema> {
+export function toMessageItem(
+  m: MessageRow,
+  c: Pick<ConversationRowForFeed, 'channel' | 'customerAddress' | 'customerName' | 'needsAttentionAt'>,
+): z.infer<typeof messageItemSchema> {
   return {
     id: m.id,
     conversationId: m.conversationId,
@@ -100,6 +117,7 @@ export function toMessageItem(m: MessageRow, c: Pick<ConversationRowForFeed, 'ch
     fallback: m.fallback,
     noReplyReason: m.noReplyReason,
     customer: { address: c.customerAddress, name: c.customerName, channel: c.channel },
+    needsYou: (c.needsAttentionAt ?? null) !== null,
   };
 }
 
@@ -120,6 +138,7 @@ export function toConversationSummary(c: ConversationRowForFeed, lastBody: strin
     aiPaused: c.aiPaused,
     optedOut: c.optedOut,
     window: c.channel === 'sms' ? { open: true, expiresAt: null } : serviceWindow(c.lastInboundAt, now),
+    needsYou: c.needsAttentionAt ? { since: c.needsAttentionAt.toISOString(), reason: c.handoffReason ?? null } : null,
   };
 }
 
@@ -130,4 +149,10 @@ const storedPrompt = z.object({ fallbackReason: z.string().nullable().optional()
 export function replyDetails(productsUsed: unknown, prompt: unknown) {
   const sources = storedSources.parse(productsUsed ?? []).map((s) => ({ ...s, price: s.price ?? null, currency: s.currency ?? '' }));
   return { sources, fallbackReason: storedPrompt.parse(prompt ?? {}).fallbackReason ?? null };
+}
+
+/** An SMS message's segments (text only: a picture makes it one MMS); null on WhatsApp. */
+export function smsSegmentsOf(channel: 'whatsapp' | 'sms', message: { body: string; media: unknown }): number | null {
+  if (channel !== 'sms') return null;
+  return Array.isArray(message.media) && message.media.length > 0 ? 1 : countSmsSegments(message.body).segments;
 }

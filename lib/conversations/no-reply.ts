@@ -1,6 +1,7 @@
 // Why an inbound message got no AI reply, recorded on the message itself so the dashboard can show it
 // beside the message ("Not answered: you took this conversation over"), instead of a silence the merchant
 // has to guess at. Written by the conversation workflow (opt-out, takeover) and by the reply's gate.
+import { noteReplyLimitReached } from '../billing/handoffs.js';
 import type { PrismaClient } from '../db/client.js';
 import { sqlPool } from '../db/sql.js';
 import type { GateReason } from './reply-gate.js';
@@ -33,12 +34,16 @@ interface ThreadEntry {
   providerMessageSid: string | null;
   replyToMessageSid: string | null;
   noReplyReason: string | null;
+  /** The sid keying the reply of the turn that answered it (recorded with that reply); null before that. */
+  turnKeySid: string | null;
 }
 
 /**
- * Each message's no-reply reason as the thread shows it: the stored one; for an inbound message with no
- * reply of its own, the fate of the burst it belongs to — `answered_with_next` when a later message of the
- * same burst (before any outbound) was answered, or that later message's reason when it was not.
+ * Each message's no-reply reason as the thread shows it: the stored one; for an inbound message answered
+ * in a later message's turn (recorded with that turn's reply), `answered_with_next`. For messages with
+ * neither (not yet answered, or stored before turns were recorded) the burst is inferred from order: the
+ * fate of a later message of the same burst (before any outbound), `answered_with_next` when it was
+ * answered, or that later message's reason when it was not.
  * Oldest first in, same order out; outbound messages get null.
  */
 export function noReplyReasons(thread: readonly ThreadEntry[]): Array<string | null> {
@@ -54,25 +59,32 @@ export function noReplyReasons(thread: readonly ThreadEntry[]): Array<string | n
       continue;
     }
     const own = m.providerMessageSid !== null && answered.has(m.providerMessageSid);
+    const inLaterTurn = m.turnKeySid !== null && m.turnKeySid !== m.providerMessageSid;
     if (m.noReplyReason) out[i] = m.noReplyReason;
+    else if (!own && inLaterTurn) out[i] = 'answered_with_next';
     else if (!own && burst) out[i] = burst;
-    if (own) burst = 'answered_with_next';
+    // A recorded turn says which messages it answered: messages before it that it does not name are not
+    // its burst (they were answered elsewhere, or are still waiting), so nothing is inferred from it.
+    if (m.turnKeySid !== null) burst = null;
+    else if (own) burst = 'answered_with_next';
     else if (m.noReplyReason) burst = m.noReplyReason;
   }
   return out;
 }
 
 /**
- * A turn the reply gate refused (trial ended, account inactive…): the intent row records the decision, keyed
- * by the turn's last sid like any reply (so a retry finds it), and the turn's messages say why.
+ * A turn the reply gate refused (trial ended, account inactive, reply limit…): the intent row records the
+ * decision, keyed by the turn's last sid like any reply (so a retry finds it), and the turn's messages say
+ * why. The first refusal for the reply limit in a period also tells billing (the merchant is told once).
  */
 export async function recordGatedTurn(
   prisma: PrismaClient,
-  base: Pick<NewReplyIntent, 'tenantId' | 'conversationId' | 'replyToMessageSid' | 'source'>,
+  base: Pick<NewReplyIntent, 'tenantId' | 'conversationId' | 'replyToMessageSid' | 'source' | 'turnSids'>,
   inboundSids: readonly string[],
   gate: { reason: GateReason; message: string },
 ): Promise<ReplyIntent> {
   const intent = await insertReplyIntent(prisma, { ...base, body: '', status: 'not_sent', errorCode: gate.reason, errorMessage: gate.message });
   await recordNoReply(prisma, { tenantId: base.tenantId, inboundSids, reason: gate.reason });
+  if (gate.reason === 'reply_limit') await noteReplyLimitReached(prisma, base.tenantId);
   return intent;
 }

@@ -1,15 +1,20 @@
 // Opt-out keywords, as carriers and Twilio's Advanced Opt-Out recognise them: the whole message, any case,
 // surrounding punctuation ignored. "Stop sending me the red one" is a question, not an opt-out.
+import type { Channel } from './addresses.js';
+
 export type OptOutIntent = 'stop' | 'start' | 'help';
 
 const STOP = new Set(['stop', 'stopall', 'unsubscribe', 'cancel', 'end', 'quit', 'optout', 'opt-out', 'revoke']);
 const START = new Set(['start', 'unstop', 'subscribe', 'optin', 'opt-in']);
 const HELP = new Set(['help', 'info']);
 
-export function optOutIntent(body: string): OptOutIntent | null {
+// Twilio's SMS opt-in keywords add YES; on WhatsApp a bare "yes" is an ordinary answer to the AI.
+const SMS_START = new Set([...START, 'yes']);
+
+export function optOutIntent(body: string, channel: Channel = 'whatsapp'): OptOutIntent | null {
   const word = body.trim().toLowerCase().replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
   if (STOP.has(word)) return 'stop';
-  if (START.has(word)) return 'start';
+  if ((channel === 'sms' ? SMS_START : START).has(word)) return 'start';
   if (HELP.has(word)) return 'help';
   return null;
 }

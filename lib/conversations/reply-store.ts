@@ -34,6 +34,12 @@ export interface NewReplyIntent {
   fallback?: boolean;
   productsUsed?: Prisma.InputJsonValue;
   prompt?: Prisma.InputJsonValue;
+  /** The turn's inbound sids (default: just the one it replies to); each is marked as answered by this turn. */
+  turnSids?: readonly string[];
+  /** The merchant's knowledge the prompt held (lib/agent/knowledge-retrieve.ts `knowledgeSources`). */
+  knowledgeUsed?: Prisma.InputJsonValue;
+  /** The agent settings version that produced it; null: the defaults. */
+  agentVersion?: number | null;
 }
 
 /** An intent row as stored (status: the message_status enum as text). */
@@ -72,16 +78,26 @@ export async function loadReplyState(prisma: PrismaClient, input: { tenantId: st
     tenantName: string | null;
     plan: string | null;
     tenantStatus: string | null;
+    pausedReason: string | null;
+    replyLimit: number | null;
+    repliesUsed: number | null;
     messageId: string | null;
     messageStatus: MessageStatus | null;
     errorCode: string | null;
   }>({
     name: 'reply-store.load-state',
     // The one-row FROM keeps a row when neither exists; each LEFT JOIN matches at most one row (unique keys).
+    // Billing's part (pause reason, the plan's limit, this period's count) is the reply gate's input: see
+    // reply-gate.ts; the period is the database function usage_period_start (one definition for all).
     text: `SELECT t.name AS "tenantName", t.plan, t.status::text AS "tenantStatus",
+                  s.replies_paused_reason AS "pausedReason", p.monthly_reply_limit AS "replyLimit", u.replies AS "repliesUsed",
                   m.id AS "messageId", m.status::text AS "messageStatus", m.error_code AS "errorCode"
            FROM (VALUES (1)) AS one(x)
            LEFT JOIN tenants t ON t.id = $1
+           LEFT JOIN subscriptions s ON s.tenant_id = t.id
+           LEFT JOIN plans p ON p.code = t.plan
+           LEFT JOIN usage_counters u ON u.tenant_id = t.id
+             AND u.period_start = usage_period_start(s.status, s.current_period_start, (now() AT TIME ZONE 'UTC')::timestamp(3))
            LEFT JOIN messages m ON m.reply_to_message_sid = $2`,
     values: [input.tenantId, input.replyToMessageSid],
   });
@@ -89,24 +105,32 @@ export async function loadReplyState(prisma: PrismaClient, input: { tenantId: st
   return {
     intent: row.messageId && row.messageStatus ? toIntent({ id: row.messageId, status: row.messageStatus, errorCode: row.errorCode }) : null,
     tenant: row.tenantName !== null && row.plan !== null && row.tenantStatus !== null
-      ? { name: row.tenantName, plan: row.plan, status: row.tenantStatus }
+      ? {
+          name: row.tenantName,
+          plan: row.plan,
+          status: row.tenantStatus,
+          pausedReason: row.pausedReason,
+          replyLimit: row.replyLimit,
+          repliesUsed: row.repliesUsed ?? 0,
+        }
       : null,
   };
 }
 
 /**
- * The intent row, the conversation's last_message_at and, for a queued AI reply, the tenant's usage count,
- * all in one statement: either all of them happen or none. Usage is counted here because the insert is the
- * one step that cannot happen twice (the unique reply_to_message_sid): a second insert fails as a whole.
+ * The intent row, the conversation's last_message_at and, for a queued AI reply, the tenant's usage count
+ * and its row in the meter outbox (reported to Stripe later, in batches), all in one statement: either all
+ * of them happen or none. Usage is counted here because the insert is the one step that cannot happen twice
+ * (the unique reply_to_message_sid): a second insert fails as a whole.
  */
 const INSERT_INTENT = `
   WITH clock AS (SELECT $17::timestamptz AT TIME ZONE 'UTC' AS at),
   message AS (
     INSERT INTO messages (id, tenant_id, conversation_id, direction, reply_to_message_sid, body, status, source,
                           error_code, error_message, model, prompt_tokens, completion_tokens, latency_ms, fallback,
-                          products_used, prompt, status_updated_at, created_at, updated_at)
+                          products_used, prompt, knowledge_used, agent_version, status_updated_at, created_at, updated_at)
     SELECT $1, $2, $3, 'outbound', $4, $5, $6::message_status, $7::message_source,
-           $8, $9, $10, $11::int, $12::int, $13::int, $14::boolean, $15::jsonb, $16::jsonb, clock.at, clock.at, clock.at
+           $8, $9, $10, $11::int, $12::int, $13::int, $14::boolean, $15::jsonb, $16::jsonb, $21::jsonb, $22::int, clock.at, clock.at, clock.at
     FROM clock
     RETURNING id
   ),
@@ -114,10 +138,22 @@ const INSERT_INTENT = `
     UPDATE conversations SET last_message_at = clock.at, updated_at = clock.at FROM clock WHERE conversations.id = $3
   ),
   counted AS (
-    -- The usage period is the reply's UTC calendar month (the period the dashboard shows).
-    INSERT INTO usage_counters (id, tenant_id, period_start, replies, created_at, updated_at)
-    SELECT $18, $2, date_trunc('month', clock.at), 1, clock.at, clock.at FROM clock WHERE $19::boolean
+    -- The usage period: the subscription's current billing period, else the reply's UTC calendar month
+    -- (usage_period_start, the one definition the gate and the dashboard read too).
+    INSERT INTO usage_counters (id, tenant_id, period_start, period_end, replies, created_at, updated_at)
+    SELECT $18, $2, usage_period_start(s.status, s.current_period_start, clock.at),
+           CASE WHEN usage_period_start(s.status, s.current_period_start, clock.at) = s.current_period_start THEN s.current_period_end END,
+           1, clock.at, clock.at
+    FROM clock LEFT JOIN subscriptions s ON s.tenant_id = $2 WHERE $19::boolean
     ON CONFLICT (tenant_id, period_start) DO UPDATE SET replies = usage_counters.replies + 1, updated_at = excluded.updated_at
+  ),
+  metered AS (
+    INSERT INTO meter_event_outbox (message_id, tenant_id, occurred_at) SELECT $1, $2, clock.at FROM clock WHERE $19::boolean
+  ),
+  turn AS (
+    -- The turn as the workflow decided it, on its messages: the thread shows a burst from this, not from order.
+    UPDATE messages SET turn_key_sid = $4, updated_at = clock.at FROM clock
+    WHERE messages.tenant_id = $2 AND messages.provider_message_sid = ANY($20::text[]) AND messages.direction = 'inbound'
   )
   SELECT id FROM message`;
 
@@ -148,6 +184,9 @@ export async function insertReplyIntent(prisma: PrismaClient, intent: NewReplyIn
         new Date(),
         randomUUID(),
         counted,
+        [...(intent.turnSids ?? [intent.replyToMessageSid])],
+        jsonb(intent.knowledgeUsed),
+        intent.agentVersion ?? null,
       ],
     });
     return toIntent({ id: rows[0]!.id, status: intent.status, errorCode: intent.errorCode ?? null });

@@ -87,7 +87,8 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 /**
  * The database is unreachable, restarting or not answering in time (through `pg`, a pool's connect timeout,
  * or Prisma's driver adapter, which wraps the cause): the caller should answer 503 and let the client
- * retry (Twilio retries a webhook's 5xx), not report a bug.
+ * retry, not report a bug. (Twilio retries a webhook only within a 15-second budget: webhooks are kept in the
+ * spool instead, api/webhooks/spool.ts.)
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import type { Env } from '../config/env.js';
 
@@ -28,9 +28,51 @@ export function temporalConnectionOptions(env: TemporalEnv): ConnectionOptions &
   };
 }
 
+/**
+ * The SDK's gRPC retry interceptor schedules each retry on a timer and opens the new call when it fires; a
+ * retry firing after `connection.close()` throws "Channel has been shut down" from that timer, where nothing
+ * can catch it, and the process dies. So this client's close stops scheduling retries, waits for the ones
+ * already on a timer to fire (each then ends on an open channel), and only then closes.
+ */
+function retriesThatStopOnClose(): { interceptors: NonNullable<ConnectionOptions['interceptors']>; drain(): Promise<void> } {
+  const defaults = defaultGrpcRetryOptions();
+  let closing = false;
+  let lastRetryAt = 0;
+  return {
+    interceptors: [
+      makeGrpcRetryInterceptor({
+        retryableDecider: (attempt, status) => !closing && defaults.retryableDecider(attempt, status),
+        delayFunction: (attempt, status) => {
+          const delay = defaults.delayFunction(attempt, status);
+          lastRetryAt = Math.max(lastRetryAt, Date.now() + delay);
+          return delay;
+        },
+      }),
+    ],
+    async drain() {
+      closing = true;
+      // The last scheduled retry, plus a moment for its call to be opened (the default backoff caps at 5 s).
+      const wait = lastRetryAt - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 50));
+    },
+  };
+}
+
+function closingSafely(options: ConnectionOptions): Connection {
+  const retries = retriesThatStopOnClose();
+  const connection = Connection.lazy({ ...options, interceptors: retries.interceptors });
+  const close = connection.close.bind(connection);
+  connection.close = async () => {
+    await retries.drain();
+    await close();
+  };
+  return connection;
+}
+
 /** The API's Temporal client: starts, signals and queries workflows; never runs them. */
 export async function connectTemporalClient(env: TemporalEnv): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(env));
+  const connection = closingSafely(temporalConnectionOptions(env));
+  await connection.ensureConnected();
   return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 }
 
@@ -39,5 +81,5 @@ export async function connectTemporalClient(env: TemporalEnv): Promise<Client> {
  * (the inbound outbox holds messages until the relay can signal), so start-up never waits on it.
  */
 export function lazyTemporalClient(env: TemporalEnv): Client {
-  return new Client({ connection: Connection.lazy(temporalConnectionOptions(env)), namespace: env.TEMPORAL_NAMESPACE });
+  return new Client({ connection: closingSafely(temporalConnectionOptions(env)), namespace: env.TEMPORAL_NAMESPACE });
 }

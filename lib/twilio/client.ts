@@ -25,6 +25,8 @@ export type CreateTwilioClientOptions = TwilioCredentials & {
   /** Let the SDK retry 429 answers with backoff (off by default, as in the SDK). */
   autoRetry?: boolean;
   maxRetries?: number;
+  /** Connections kept open to Twilio (the SDK's default is 20: a ceiling on requests in flight at once). */
+  maxSockets?: number;
 };
 
 /** True for twilio.com and every *.twilio.com host (api, messaging, edge/region variants...). */
@@ -63,9 +65,11 @@ export function createTwilioClient(options: CreateTwilioClientOptions): TwilioCl
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     ...(options.autoRetry !== undefined ? { autoRetry: options.autoRetry } : {}),
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
   };
   if (options.baseUrl) {
     clientOpts.httpClient = new BaseUrlRequestClient(options.baseUrl, {
+      ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
       ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
       ...(options.autoRetry !== undefined ? { autoRetry: options.autoRetry } : {}),
       ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),

@@ -39,7 +39,8 @@ async function seedTenant({ prisma }: TestApi, tenantId: string): Promise<string
   const catalogImport = await prisma.catalogImport.create({
     data: { tenantId, uploadId: randomUUID(), fileName: `${marker}.csv`, format: 'csv', status: 'completed' },
   });
-  return [account.id, conversation.id, message.id, product.id, catalogImport.id, tenantId];
+  const audit = await prisma.auditLog.create({ data: { tenantId, actorType: 'system', action: 'test.seeded', details: { note: marker } } });
+  return [account.id, conversation.id, message.id, product.id, catalogImport.id, audit.id, tenantId];
 }
 
 describe('tenant isolation', () => {
@@ -70,9 +71,30 @@ describe('tenant isolation', () => {
     expect(problems).toEqual([]);
   });
 
+  it('every operator route (/api/ops/*) answers 403 to a merchant, before doing anything', async () => {
+    const opsRoutes = api.app.routeList.filter((r) => r.url.startsWith('/api/ops'));
+    expect(opsRoutes.length).toBeGreaterThanOrEqual(5);
+    const answers: string[] = [];
+    for (const route of opsRoutes) {
+      const url = route.url.replace(/:[A-Za-z]+/g, aIds[0]!);
+      const res = await api.app.inject({
+        method: route.method as 'GET',
+        url,
+        headers: { ...authHeaders(b), 'content-type': 'application/json' },
+        payload: route.method === 'GET' ? undefined : '{}',
+      });
+      answers.push(`${route.method} ${url} → ${res.statusCode}`);
+      expect(res.body).not.toContain(marker);
+    }
+    expect(answers.filter((a) => !a.endsWith('→ 403'))).toEqual([]);
+  });
+
   it("tenant A does see its own data (the seed is visible, so the test above is meaningful)", async () => {
     const res = await api.app.inject({ method: 'GET', url: '/api/dashboard', headers: { cookie: a.cookie } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain(marker);
+    const trail = await api.app.inject({ method: 'GET', url: `/api/audit/${aIds[5]}`, headers: { cookie: a.cookie } });
+    expect(trail.statusCode).toBe(200);
+    expect(trail.body).toContain(marker);
   });
 });

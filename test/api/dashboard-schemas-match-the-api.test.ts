@@ -5,11 +5,41 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { meSchema as apiMe } from '../../api/plugins/auth.js';
+import { billingSchema as apiBilling, plansSchema as apiPlans, sessionSchema as apiBillingSession } from '../../api/plugins/billing.js';
+import {
+  agentSettingsResponseSchema as apiAgentSettings,
+  attentionSchema as apiAttention,
+  knowledgeItemSchema as apiKnowledgeItem,
+  knowledgeListSchema as apiKnowledgeList,
+  testChatResponseSchema as apiTestChat,
+} from '../../api/plugins/agent.js';
 import { importDetailSchema as apiImportDetail, productPageSchema as apiProductPage } from '../../api/plugins/catalog.js';
 import { detailSchema as apiThread, feedSchema as apiFeed } from '../../api/plugins/conversations.js';
 import { dashboardSchema as apiDashboard } from '../../api/plugins/dashboard.js';
 import { connectionSchema as apiConnection } from '../../api/plugins/onboarding.js';
 import { statusResponseSchema as apiStatus } from '../../api/plugins/status.js';
+import { auditDetailSchema as apiAuditDetail, auditPageSchema as apiAuditPage } from '../../api/plugins/audit.js';
+import {
+  analyticsReportSchema as apiAnalyticsReport,
+  rebuildStartedSchema as apiAnalyticsRebuild,
+  timeZoneSchema as apiAnalyticsTimeZone,
+} from '../../api/plugins/analytics.js';
+import {
+  alertsSchema as apiAlerts,
+  credentialResultsSchema as apiCredentialResults,
+  credentialsOverviewSchema as apiCredentialsOverview,
+  opsTenantsSchema as apiOpsTenants,
+  testAlertSchema as apiTestAlert,
+} from '../../api/plugins/ops.js';
+import {
+  broadcastDetailSchema as apiBroadcastDetail,
+  broadcastListSchema as apiBroadcastList,
+  previewSchema as apiBroadcastPreview,
+  recipientPageSchema as apiRecipientPage,
+  templatesSchema as apiTemplates,
+} from '../../api/plugins/broadcasts.js';
+import { customerPageSchema as apiCustomerPage, optInResultSchema as apiOptInResult } from '../../api/plugins/customers.js';
+import { availableSchema as apiAvailableNumbers, smsNumberSchema as apiSmsNumber, smsOverviewSchema as apiSmsOverview } from '../../api/plugins/sms.js';
 
 /**
  * A dashboard service module's schemas. Loaded by path, not by a static import: the dashboard is its own
@@ -23,6 +53,11 @@ async function dashboardSchemas(service: string): Promise<Record<string, z.ZodTy
 const [webAuth, webCatalog, webConversations, webDashboardModule, webStatusModule, webWhatsApp] = await Promise.all(
   ['auth', 'catalog', 'conversations', 'dashboard', 'status', 'whatsapp'].map(dashboardSchemas),
 );
+const [webAudit, webOps] = await Promise.all(['audit', 'ops'].map(dashboardSchemas));
+const webAgent = await dashboardSchemas('agent');
+const webAnalytics = await dashboardSchemas('analytics');
+const webBilling = await dashboardSchemas('billing');
+const [webBroadcasts, webSms, webCustomers] = await Promise.all(['broadcasts', 'sms', 'customers'].map(dashboardSchemas));
 const web = (module: Record<string, z.ZodType> | undefined, name: string): z.ZodType => {
   const schema = module?.[name];
   if (!schema) throw new Error(`the dashboard no longer exports ${name}`);
@@ -59,7 +94,15 @@ const of = (schema: z.ZodType) => shape(z.toJSONSchema(schema, { io: 'output', u
 
 describe('the dashboard reads exactly what the API sends', () => {
   const pairs: Array<[string, z.ZodType, z.ZodType]> = [
+    ['GET/PUT /api/agent/settings', apiAgentSettings, web(webAgent, 'agentSettingsResponseSchema')],
+    ['GET /api/agent/knowledge', apiKnowledgeList, web(webAgent, 'knowledgeListSchema')],
+    ['POST /api/agent/knowledge (and PUT, uploads)', apiKnowledgeItem, web(webAgent, 'knowledgeItemSchema')],
+    ['GET /api/agent/attention', apiAttention, web(webAgent, 'attentionSchema')],
+    ['POST /api/agent/test-chat', apiTestChat, web(webAgent, 'testChatResponseSchema')],
     ['GET /api/auth/me', apiMe, web(webAuth, 'meSchema')],
+    ['GET /api/billing', apiBilling, web(webBilling, 'billingSchema')],
+    ['GET /api/billing/plans', apiPlans, web(webBilling, 'plansSchema')],
+    ['POST /api/billing/checkout (and /portal)', apiBillingSession, web(webBilling, 'sessionSchema')],
     ['GET /api/catalog/imports/:id', apiImportDetail, web(webCatalog, 'importDetailSchema')],
     ['GET /api/catalog/products', apiProductPage, web(webCatalog, 'productPageSchema')],
     ['GET /api/messages', apiFeed, web(webConversations, 'feedSchema')],
@@ -67,6 +110,26 @@ describe('the dashboard reads exactly what the API sends', () => {
     ['GET /api/dashboard', apiDashboard, web(webDashboardModule, 'dashboardSchema')],
     ['GET /api/status', apiStatus, web(webStatusModule, 'statusResponseSchema')],
     ['GET /api/whatsapp', apiConnection, web(webWhatsApp, 'connectionSchema')],
+    ['GET /api/audit (and /api/ops/audit)', apiAuditPage, web(webAudit, 'auditPageSchema')],
+    ['GET /api/audit/:id (and /api/ops/audit/:id)', apiAuditDetail, web(webAudit, 'auditDetailSchema')],
+    ['GET /api/ops/tenants', apiOpsTenants, web(webOps, 'opsTenantsSchema')],
+    ['GET /api/ops/credentials', apiCredentialsOverview, web(webOps, 'credentialsOverviewSchema')],
+    ['POST /api/ops/credentials/test*', apiCredentialResults, web(webOps, 'credentialResultsSchema')],
+    ['GET /api/ops/alerts', apiAlerts, web(webOps, 'alertsSchema')],
+    ['POST /api/ops/alerts/test', apiTestAlert, web(webOps, 'testAlertSchema')],
+    ['GET /api/analytics (and /api/ops/analytics)', apiAnalyticsReport, web(webAnalytics, 'analyticsReportSchema')],
+    ['PUT /api/analytics/time-zone', apiAnalyticsTimeZone, web(webAnalytics, 'timeZoneSchema')],
+    ['POST /api/ops/analytics/rebuild', apiAnalyticsRebuild, web(webAnalytics, 'rebuildStartedSchema')],
+    ['GET /api/broadcasts', apiBroadcastList, web(webBroadcasts, 'broadcastListSchema')],
+    ['GET /api/broadcasts/templates', apiTemplates, web(webBroadcasts, 'templatesSchema')],
+    ['POST /api/broadcasts/preview', apiBroadcastPreview, web(webBroadcasts, 'previewSchema')],
+    ['GET /api/broadcasts/:id (and POST /api/broadcasts)', apiBroadcastDetail, web(webBroadcasts, 'broadcastDetailSchema')],
+    ['GET /api/broadcasts/:id/recipients', apiRecipientPage, web(webBroadcasts, 'recipientPageSchema')],
+    ['GET /api/sms', apiSmsOverview, web(webSms, 'smsOverviewSchema')],
+    ['POST /api/sms/numbers (and …/release)', apiSmsNumber, web(webSms, 'smsNumberSchema')],
+    ['POST /api/sms/search', apiAvailableNumbers, web(webSms, 'availableSchema')],
+    ['GET /api/customers', apiCustomerPage, web(webCustomers, 'customerPageSchema')],
+    ['POST /api/customers/opt-ins', apiOptInResult, web(webCustomers, 'optInResultSchema')],
   ];
   it.each(pairs)('%s', (_route, api, dashboard) => {
     expect(of(dashboard)).toEqual(of(api));

@@ -67,7 +67,8 @@ describe('checkAnswer: every claim about money, tied to its product', () => {
 
   it('numbers that are not prices are left alone', () => {
     good('We have 12 Blue Cotton T-Shirts in stock, in all 3 colours and sizes 38 to 46.');
-    good('Delivery takes 2 to 3 days for 2 items or more.');
+    // A delivery time is no price, but it is a policy claim: without policies it fails (test/agent/policy-claims-are-checked.test.ts).
+    good('Packing takes 2 to 3 days for 2 items or more.');
     good('The Café Mug holds 350 ml; top 5 gift this year.');
   });
 });

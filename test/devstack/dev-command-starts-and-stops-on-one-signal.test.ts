@@ -41,6 +41,7 @@ describe('npm run dev', () => {
       WEB_PORT: await freePort(),
       FAKE_TWILIO_PORT: await freePort(),
       FAKE_OPENAI_PORT: await freePort(),
+      FAKE_STRIPE_PORT: await freePort(),
     };
     const env = { ...process.env, WARA_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     // Its own process group, like a terminal session: the test signals only the npm process itself.

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
-import { trialStateQuery } from '../../workflows/contracts/trial.js';
+import { billingState } from '../../workflows/contracts/billing.js';
 import { signUp, startTestApi, type TestApi } from '../support/api.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
 
-/** Sign-up through the real API, with the real worker: the welcome email goes out once, the trial timer runs. */
+/**
+ * Sign-up through the real API, with the real worker: the welcome email goes out once, and the trial timer
+ * runs in the tenant's billing workflow (`billing:{tenant}`; new accounts get no `trial:{tenant}` run).
+ */
 let api: TestApi;
 let worker: TestWorker;
 beforeAll(async () => {
@@ -38,23 +41,29 @@ describe('after sign-up', () => {
     expect(email.text).toContain('Your 14-day free trial has started.');
     expect(email.text).toContain('http://127.0.0.1:5173/app');
 
-    const trial = api.deps.temporal.workflow.getHandle(workflowIds.trial(session.tenantId));
-    expect((await trial.describe()).status.name).toBe('RUNNING');
-    expect(await trial.query(trialStateQuery)).toMatchObject({ phase: 'trialing', remindersSent: [] });
+    const billing = api.deps.temporal.workflow.getHandle(workflowIds.billing(session.tenantId));
+    expect((await billing.describe()).status.name).toBe('RUNNING');
+    const state = await waitFor(() => billing.query(billingState).catch(() => null), 'the billing workflow');
+    expect(state).toMatchObject({ phase: 'trialing', plan: 'trial', remindersSent: [] });
+    expect(Date.parse(state.trialEndsAt!) - Date.now()).toBeGreaterThan(13.9 * 24 * 60 * 60 * 1000);
+    await expect(api.deps.temporal.workflow.getHandle(workflowIds.trial(session.tenantId)).describe()).rejects.toThrow(/not found/);
   });
 
-  it('logging in again starts nothing twice: still one welcome email, one trial run', async () => {
+  it('logging in again starts nothing twice: still one welcome email, one billing run', async () => {
     const session = await signUp(api.app);
     await waitFor(() => api.prisma.emailOutbox.findFirst({ where: { idempotencyKey: `welcome:${session.userId}`, status: 'captured' } }), 'welcome');
-    const trial = api.deps.temporal.workflow.getHandle(workflowIds.trial(session.tenantId));
-    const firstRun = (await trial.describe()).runId;
+    const billing = api.deps.temporal.workflow.getHandle(workflowIds.billing(session.tenantId));
+    const firstRun = (await billing.describe()).runId;
     for (let i = 0; i < 2; i++) {
       const res = await api.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: session.email, password: session.password } });
       expect(res.statusCode).toBe(200);
     }
     await new Promise((r) => setTimeout(r, 500));
-    expect(await api.prisma.emailOutbox.count({ where: { tenantId: session.tenantId } })).toBe(1);
-    const now = await trial.describe();
+    // One welcome (the verification link, sent at sign-up, is the other email: the logins sent nothing).
+    await waitFor(() => api.prisma.emailOutbox.findFirst({ where: { idempotencyKey: `verify-email:${session.userId}:1` } }), 'the verification email');
+    const keys = (await api.prisma.emailOutbox.findMany({ where: { tenantId: session.tenantId } })).map((e) => e.idempotencyKey).sort();
+    expect(keys).toEqual([`verify-email:${session.userId}:1`, `welcome:${session.userId}`]);
+    const now = await billing.describe();
     expect(now.runId).toBe(firstRun);
     expect(now.status.name).toBe('RUNNING');
     // The email row is written before the workflow completes: wait for the run's result, not the row.

@@ -5,6 +5,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { inject } from 'vitest';
 import { createIntegrationActivities } from '../../activities/integrations.js';
+import { createSmsNumberActivities } from '../../activities/sms-numbers.js';
+import { createTwilioNumbersActivities } from '../../activities/twilio-numbers.js';
 import { createTwilioProvisioningActivities } from '../../activities/twilio-provisioning.js';
 import { FakeTwilioControl } from '../../fakes/twilio/control-client.js';
 import { startFakeTwilio, type FakeTwilio } from '../../fakes/twilio/server.js';
@@ -30,14 +32,18 @@ export interface OnboardingHarness {
 }
 
 function buildActivities(fakeUrl: string, prisma: PrismaClient, credentials: TenantCredentials) {
+  const twilio = {
+    master: createTwilioClient({ accountSid: MASTER_SID, authToken: MASTER_TOKEN, baseUrl: fakeUrl }),
+    connect: (c: { accountSid: string; apiKey: string; apiSecret: string }) => createTwilioClient({ ...c, baseUrl: fakeUrl }),
+    credentials,
+    publicUrl: PUBLIC_URL,
+  };
+  // Disconnecting releases the tenant's SMS numbers too, so the unwind needs the number activities.
   return {
     ...createIntegrationActivities({ prisma }),
-    ...createTwilioProvisioningActivities({
-      master: createTwilioClient({ accountSid: MASTER_SID, authToken: MASTER_TOKEN, baseUrl: fakeUrl }),
-      connect: (c) => createTwilioClient({ ...c, baseUrl: fakeUrl }),
-      credentials,
-      publicUrl: PUBLIC_URL,
-    }),
+    ...createTwilioProvisioningActivities(twilio),
+    ...createSmsNumberActivities({ prisma }),
+    ...createTwilioNumbersActivities(twilio),
   };
 }
 

@@ -19,7 +19,16 @@ import {
 } from '../../workflows/contracts/conversation.js';
 import { emailVerified, resendVerification, verificationState } from '../../workflows/contracts/email-verification.js';
 import { subscriptionStarted } from '../../workflows/contracts/trial.js';
+import { cancelBroadcast, pauseBroadcast, resumeBroadcast } from '../../workflows/contracts/broadcast.js';
+import { replyLimitReached, stripeEventReceived } from '../../workflows/contracts/billing.js';
+import type { BillingSnapshot } from '../../lib/billing/plans.js';
 import {
+  agentTestChatWorkflow,
+  analyticsRebuildWorkflow,
+  analyticsRefreshWorkflow,
+  billingSessionWorkflow,
+  billingWorkflow,
+  usageReportWorkflow,
   catalogImportWorkflow,
   conversationWorkflow,
   healthCheckWorkflow,
@@ -29,6 +38,10 @@ import {
   welcomeEmailWorkflow,
   whatsappOnboardingWorkflow,
   whatsappTestMessageWorkflow,
+  broadcastTemplatesWorkflow,
+  broadcastWorkflow,
+  smsNumberSearchWorkflow,
+  smsNumberWorkflow,
 } from '../../workflows/index.js';
 import { eventually } from '../support/eventually.js';
 import { rowId, sid, type Script, type StandIns } from './stand-ins.js';
@@ -477,5 +490,306 @@ const others: Array<[string, Scenario]> = [
   }),
 ];
 
+// ---- billing -------------------------------------------------------------------------------------------
+
+const trialRows = (plan = 'trial'): BillingSnapshot => ({ plan, subscription: null, pausedReason: null, graceEndsAt: null, openInvoiceUrl: null });
+const subscribed = (tenantId: string, status: string, from: number, to: number, extra: Partial<BillingSnapshot> = {}): BillingSnapshot => ({
+  plan: 'starter',
+  subscription: {
+    id: `sub_${sid('', `subscription:${tenantId}`).slice(0, 24)}`,
+    status,
+    planCode: 'starter',
+    currentPeriodStart: new Date(from).toISOString(),
+    currentPeriodEnd: new Date(to).toISOString(),
+    cancelAtPeriodEnd: false,
+  },
+  pausedReason: null,
+  graceEndsAt: null,
+  openInvoiceUrl: null,
+  ...extra,
+});
+
+/** Starts a tenant's billing workflow as sign-up does (a 14-day trial from now) and waits for its first sync. */
+async function startBilling(ctx: RecordingContext, label: string) {
+  const tenantId = rowId(`tenant:${label}`);
+  const now = await ctx.env.currentTimeMs();
+  const handle = await ctx.env.client.workflow.start(billingWorkflow, {
+    workflowId: workflowIds.billing(tenantId),
+    taskQueue: ctx.taskQueue,
+    args: [{ tenantId, ownerEmail: 'owner@shop.example', trialEndsAt: new Date(now + 14 * DAY).toISOString(), billingUrl: 'https://app.example/app/billing', graceDays: 7 }],
+  });
+  const step = stepper(ctx, handle);
+  await step.settle('ensureStripeCustomer', 'ensureStripeCatalog', 'syncSubscription');
+  return { tenantId, now, handle, step };
+}
+
+const stripeEvent = (n: number) => ({ eventId: `evt_${sid('', `event:${n}`).slice(0, 24)}`, type: 'customer.subscription.updated' });
+
+const billing: Array<[string, Scenario]> = [
+  timeSkipping('billingWorkflow-trial-reminders-then-expired', {}, async (ctx) => {
+    ctx.standIns.script.billing = [trialRows(), trialRows()];
+    ctx.standIns.script.billingRows = [trialRows('trial_expired')];
+    const { handle, step } = await startBilling(ctx, 'billing-trial-expired');
+    await ctx.env.sleep(14 * DAY + 60_000); // reminders at day 11 and 13, then the end: re-read Stripe, expire, email
+    await step.settle('sendEmail', 'sendEmail', 'syncSubscription', 'markTrialExpired', 'sendEmail', 'loadBillingSnapshot');
+    return [{ name: 'trial-reminders-then-expired', history: await recordAndEnd(handle) }];
+  }),
+
+  timeSkipping('billingWorkflow-converted-during-trial', {}, async (ctx) => {
+    const tenantId = rowId('tenant:billing-converted');
+    const now = await ctx.env.currentTimeMs();
+    ctx.standIns.script.billing = [
+      trialRows(),
+      subscribed(tenantId, 'trialing', now + 12 * DAY, now + 14 * DAY),
+      subscribed(tenantId, 'active', now + 14 * DAY, now + 44 * DAY),
+    ];
+    const { handle, step } = await startBilling(ctx, 'billing-converted');
+    await ctx.env.sleep(12 * DAY); // past the 3-day reminder
+    await step.settle('sendEmail');
+    await handle.signal(stripeEventReceived, stripeEvent(1)); // checkout completed, the trial carried over
+    await step.settle('syncSubscription');
+    await ctx.env.sleep(2 * DAY + 60_000); // the carried trial ends: Stripe's first paid period, read at the period's end
+    await step.settle('syncSubscription');
+    return [{ name: 'converted-during-trial', history: await recordAndEnd(handle) }];
+  }),
+
+  timeSkipping('billingWorkflow-payment-failed-paused-resumed', {}, async (ctx) => {
+    const tenantId = rowId('tenant:billing-dunning');
+    const now = await ctx.env.currentTimeMs();
+    const pastDue = subscribed(tenantId, 'past_due', now, now + 30 * DAY, { openInvoiceUrl: 'https://invoice.stripe.com/i/acct_1/test_1' });
+    ctx.standIns.script.billing = [subscribed(tenantId, 'active', now, now + 30 * DAY), pastDue, pastDue, subscribed(tenantId, 'active', now, now + 30 * DAY)];
+    ctx.standIns.script.billingRows = [{ ...pastDue, pausedReason: 'payment_required' }];
+    const { handle, step } = await startBilling(ctx, 'billing-dunning');
+    await handle.signal(stripeEventReceived, stripeEvent(2)); // invoice.payment_failed
+    await step.settle('syncSubscription', 'startGracePeriod', 'sendEmail');
+    await ctx.env.sleep(7 * DAY + 60_000); // the grace period ends with the payment outstanding
+    await step.settle('syncSubscription', 'pauseRepliesForPayment', 'sendEmail', 'loadBillingSnapshot');
+    await handle.signal(stripeEventReceived, stripeEvent(3)); // invoice.paid
+    await step.settle('syncSubscription');
+    return [{ name: 'payment-failed-paused-resumed', history: await recordAndEnd(handle) }];
+  }),
+
+  timeSkipping('billingWorkflow-reply-limit-told-once', {}, async (ctx) => {
+    const { handle, step } = await startBilling(ctx, 'billing-limit');
+    const notice = { periodStart: '2025-01-01T00:00:00.000Z', limit: 1000 };
+    await handle.signal(replyLimitReached, notice);
+    await step.settle('recordReplyLimitReached', 'sendEmail');
+    await handle.signal(replyLimitReached, notice); // delivered again by the relay's sweeper: told once
+    await step.settle();
+    return [{ name: 'reply-limit-told-once', history: await recordAndEnd(handle) }];
+  }),
+
+  [
+    // Continue-as-new needs the dev server's low threshold: the first run is suggested to continue right
+    // after its start-up work, and the continued run (carried state, no start-up work) rests on its timer.
+    'billingWorkflow-continue-as-new',
+    {
+      server: 'dev-server',
+      async run(ctx) {
+        ctx.standIns.reset();
+        const tenantId = rowId('tenant:billing-continue-as-new');
+        const handle = await ctx.env.client.workflow.start(billingWorkflow, {
+          workflowId: workflowIds.billing(tenantId),
+          taskQueue: ctx.taskQueue,
+          args: [{ tenantId, ownerEmail: 'owner@shop.example', trialEndsAt: new Date(Date.now() + 14 * DAY).toISOString(), billingUrl: 'https://app.example/app/billing', graceDays: 7 }],
+        });
+        const next = ctx.env.client.workflow.getHandle(handle.workflowId);
+        // Resting means its trial-reminder timer is started (a run that only just began is quiescent too).
+        await eventually(async () => {
+          if ((await next.describe()).runId === handle.firstExecutionRunId) return false;
+          const types = await eventTypes(next);
+          return types.includes('TIMER_STARTED') && quiescent(types);
+        }, 'the billing run to continue as new and rest on its timer');
+        const first = await ctx.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+        return [
+          { name: 'continue-as-new', history: first },
+          { name: 'continued-run', history: await recordAndEnd(next) },
+        ];
+      },
+    },
+  ],
+
+  timeSkipping('billingSessionWorkflow-checkout', {}, async (ctx) => {
+    const tenantId = rowId('tenant:billing-session');
+    const handle = await ctx.env.client.workflow.start(billingSessionWorkflow, {
+      workflowId: workflowIds.billingSession(tenantId, 'req-1'),
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId, requestId: 'req-1', kind: 'checkout', planCode: 'growth', successUrl: 'https://app.example/app/billing?checkout=success', cancelUrl: 'https://app.example/app/billing' }],
+    });
+    return runToEnd(ctx, handle, 'checkout');
+  }),
+
+  timeSkipping('usageReportWorkflow-reported', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(usageReportWorkflow, { workflowId: 'billing-usage-report:replay', taskQueue: ctx.taskQueue, args: [{}] });
+    return runToEnd(ctx, handle, 'reported');
+  }),
+];
+
+// ---- analytics -----------------------------------------------------------------------------------------
+
+const analytics: Array<[string, Scenario]> = [
+  timeSkipping('analyticsRefreshWorkflow-caught-up', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(analyticsRefreshWorkflow, { workflowId: 'analytics-refresh:replay-caught-up', taskQueue: ctx.taskQueue, args: [{}] });
+    return runToEnd(ctx, handle, 'caught-up'); // one chunk holds every new event
+  }),
+
+  timeSkipping('analyticsRefreshWorkflow-backlog-left-for-next-run', { analyticsBacklogChunks: 5 }, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(analyticsRefreshWorkflow, { workflowId: 'analytics-refresh:replay-backlog', taskQueue: ctx.taskQueue, args: [{ maxChunks: 3 }] });
+    return runToEnd(ctx, handle, 'backlog-left-for-next-run'); // three full chunks, the rest to the next scheduled run
+  }),
+
+  timeSkipping('analyticsRebuildWorkflow-all', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(analyticsRebuildWorkflow, { workflowId: workflowIds.analyticsRebuild(null), taskQueue: ctx.taskQueue, args: [{ tenantId: null }] });
+    return runToEnd(ctx, handle, 'all');
+  }),
+];
+
+// ---- SMS numbers and broadcasts (issue 16) -------------------------------------------------------------
+
+const broadcastStart = async (ctx: RecordingContext, label: string, ratePerSecond: number, scheduledAt: string | null = null) => {
+  const broadcastId = rowId(`broadcast:${label}`);
+  return ctx.env.client.workflow.start(broadcastWorkflow, {
+    workflowId: workflowIds.broadcast(TENANT, broadcastId),
+    taskQueue: ctx.taskQueue,
+    args: [{ tenantId: TENANT, broadcastId, channel: 'whatsapp', ratePerSecond, scheduledAt }],
+  });
+};
+
+const smsNumberRun = (ctx: RecordingContext, label: string, intent: 'buy' | 'release') =>
+  ctx.env.client.workflow.start(smsNumberWorkflow, {
+    workflowId: workflowIds.smsNumber(TENANT, rowId(`sms-number:${label}`)),
+    taskQueue: ctx.taskQueue,
+    args: [{ tenantId: TENANT, numberId: rowId(`sms-number:${label}`), intent }],
+  });
+
+const broadcasts: Array<[string, Scenario]> = [
+  timeSkipping('broadcastWorkflow-sent-in-batches', { broadcastRecipients: 20, broadcastBatches: [{ processed: 10, calls: 10, sent: 10, maxSeq: 10 }, { processed: 10, calls: 10, sent: 10, maxSeq: 20, done: true }] }, async (ctx) => {
+    const handle = await broadcastStart(ctx, 'batches', 10);
+    return runToEnd(ctx, handle, 'sent-in-batches', 60_000);
+  }),
+
+  timeSkipping(
+    'broadcastWorkflow-throttled-paused-resumed-cancelled',
+    { broadcastRecipients: 100, broadcastBatches: [{ processed: 5, calls: 6, sent: 5, maxSeq: 5, throttled: { retryAfterMs: 1_000, code: '20429' } }, { processed: 10, calls: 10, sent: 10, maxSeq: 15 }] },
+    async (ctx) => {
+      const handle = await broadcastStart(ctx, 'signals', 10);
+      const step = stepper(ctx, handle);
+      await step.settle('startBroadcast', 'sendBroadcastBatch');
+      await ctx.env.sleep(5_000); // the backoff after Twilio's 429
+      await step.settle('sendBroadcastBatch');
+      await handle.signal(pauseBroadcast, { by: 'merchant' });
+      await step.settle('recordBroadcastPhase');
+      await handle.signal(resumeBroadcast, { by: 'merchant' });
+      await step.settle('recordBroadcastPhase');
+      await handle.signal(cancelBroadcast, { by: 'merchant' });
+      return runToEnd(ctx, handle, 'throttled-paused-resumed-cancelled', 5_000);
+    },
+  ),
+
+  timeSkipping(
+    'broadcastWorkflow-billing-paused-then-resumed',
+    { broadcastRecipients: 5, broadcastBatches: [{ blocked: { reason: 'trial_expired', message: 'AI replies are paused: the free trial has ended. Choose a plan to resume.' } }, { processed: 5, calls: 5, sent: 5, maxSeq: 5, done: true }] },
+    async (ctx) => {
+      const handle = await broadcastStart(ctx, 'billing', 10);
+      const step = stepper(ctx, handle);
+      await step.settle('startBroadcast', 'sendBroadcastBatch', 'recordBroadcastPhase');
+      await handle.signal(resumeBroadcast, { by: 'merchant' });
+      return runToEnd(ctx, handle, 'billing-paused-then-resumed', 60_000);
+    },
+  ),
+
+  timeSkipping('broadcastWorkflow-scheduled', { broadcastRecipients: 3, broadcastBatches: [{ processed: 3, calls: 3, sent: 3, maxSeq: 3, done: true }] }, async (ctx) => {
+    const handle = await broadcastStart(ctx, 'scheduled', 80, new Date((await ctx.env.currentTimeMs()) + 2 * 3600_000).toISOString());
+    return runToEnd(ctx, handle, 'scheduled', 3 * 3600_000);
+  }),
+
+  timeSkipping('broadcastTemplatesWorkflow-listed', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(broadcastTemplatesWorkflow, { workflowId: workflowIds.broadcastTemplates(TENANT, 'req-1'), taskQueue: ctx.taskQueue, args: [{ tenantId: TENANT }] });
+    return runToEnd(ctx, handle, 'listed');
+  }),
+
+  timeSkipping('smsNumberWorkflow-bought', {}, async (ctx) => runToEnd(ctx, await smsNumberRun(ctx, 'bought', 'buy'), 'bought')),
+
+  timeSkipping('smsNumberWorkflow-released', {}, async (ctx) => runToEnd(ctx, await smsNumberRun(ctx, 'released', 'release'), 'released')),
+
+  timeSkipping('smsNumberSearchWorkflow-found', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(smsNumberSearchWorkflow, {
+      workflowId: workflowIds.smsNumberSearch(TENANT, 'req-1'),
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId: TENANT, accountId: rowId(`account:${TENANT}`), subaccountSid: sid('AC', `subaccount:${TENANT}`), country: 'US', areaCode: '415' }],
+    });
+    return runToEnd(ctx, handle, 'found');
+  }),
+
+  timeSkipping('whatsappOnboardingWorkflow-disconnect-releases-sms-numbers', { heldSmsNumbers: 2 }, async (ctx) => {
+    // A disconnect after SMS numbers were bought: each goes back to Twilio before the key is revoked.
+    const tenantId = rowId('tenant:onboarding-disconnect-sms');
+    const handle = await ctx.env.client.workflow.start(whatsappOnboardingWorkflow, { workflowId: workflowIds.onboarding(tenantId), taskQueue: ctx.taskQueue, args: [onboardingInput(tenantId, 'disconnect')] });
+    return runToEnd(ctx, handle, 'disconnect-releases-sms-numbers');
+  }),
+];
+
+// ---- the merchant's agent (issue 18) ---------------------------------------------------------------------
+
+const HOUR = 60 * 60 * 1000;
+/** The first message of a scenario is handed to the merchant (the rules matched); the rest get normal replies. */
+const handsOff = (scenario: string): Partial<Script> => ({
+  draft: (input) => ({
+    messageId: rowId(`reply:${input.inboundSids.at(-1)}`),
+    send: true,
+    reason: null,
+    ...(input.inboundSids.at(-1) === message(scenario, 1).messageSid ? { handoff: 'customer_asked' as const } : {}),
+  }),
+});
+
+const agent: Array<[string, Scenario]> = [
+  conversation('inline-handoff', 'inline', handsOff('inline:inline-handoff'), async (ctx, s) => {
+    const { handle, step } = await startConversation(ctx, s, message(s, 1), 'inline');
+    await turn(ctx, step, [...REPLY, 'handOffToMerchant']); // the customer is told, the merchant notified
+    await turn(ctx, step, ['recordNoReply'], () => handle.signal(inboundMessage, message(s, 2))); // the AI is paused
+    return [{ name: 'inline-handoff', history: await recordAndEnd(handle) }];
+  }),
+
+  conversation('child-handoff', 'child', handsOff('child:child-handoff'), async (ctx, s) => {
+    const first = message(s, 1);
+    const { handle, step } = await startConversation(ctx, s, first, 'child');
+    await turn(ctx, step, [...REPLY, 'handOffToMerchant']);
+    const child = ctx.env.client.workflow.getHandle(workflowIds.reply(first.messageSid));
+    return [
+      { name: 'child-handoff', history: await recordAndEnd(handle) },
+      { name: 'as-child-handoff', history: await child.fetchHistory() },
+    ];
+  }),
+
+  conversation(
+    'inline-away-then-opening',
+    'inline',
+    {
+      // Closed until ten hours after the first turn: the away message, then the held turn answered at opening.
+      draft: (input) =>
+        input.afterHours || input.at === undefined
+          ? { messageId: rowId(`reply:${input.inboundSids.at(-1)}`), send: true, reason: null }
+          : { messageId: rowId(`away:${input.inboundSids.at(-1)}`), send: true, reason: null, holdUntil: input.at + 10 * HOUR },
+    },
+    async (ctx, s) => {
+      const { handle, step } = await startConversation(ctx, s, message(s, 1), 'inline');
+      await turn(ctx, step, REPLY); // the away message
+      await turn(ctx, step, [], () => handle.signal(inboundMessage, message(s, 2))); // same closed spell: held, no message
+      await ctx.env.sleep(10 * HOUR); // the opening timer fires: both messages answered as one turn
+      await step.settle(...REPLY);
+      return [{ name: 'inline-away-then-opening', history: await recordAndEnd(handle) }];
+    },
+  ),
+
+  timeSkipping('agentTestChatWorkflow-answered', {}, async (ctx) => {
+    const handle = await ctx.env.client.workflow.start(agentTestChatWorkflow, {
+      workflowId: workflowIds.agentTestChat(TENANT, 'req-1'),
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId: TENANT, message: 'How much is the blue t-shirt?', history: [] }],
+    });
+    return runToEnd(ctx, handle, 'answered');
+  }),
+];
+
 /** Every scenario, by a title for the recorder's output. */
-export const scenarios: ReadonlyArray<[string, Scenario]> = [...conversations, ...others];
+export const scenarios: ReadonlyArray<[string, Scenario]> = [...conversations, ...others, ...billing, ...analytics, ...broadcasts, ...agent];

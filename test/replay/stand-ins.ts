@@ -10,6 +10,8 @@ import type { WhatsAppSender } from '../../activities/twilio-provisioning.js';
 import type { ComponentState } from '../../lib/health/types.js';
 import type { createActivities } from '../../worker/activities.js';
 import type { ReplyInput } from '../../workflows/contracts/reply.js';
+import type { BillingSnapshot } from '../../lib/billing/plans.js';
+import type { BatchReport } from '../../activities/twilio-broadcasts.js';
 
 /** Exactly what the worker registers: an activity added there without a stand-in here fails `tsc`. */
 export type WorkerActivities = ReturnType<typeof createActivities>;
@@ -29,8 +31,20 @@ export interface Script {
   /** Successive probe results per component (missing or used up: up). */
   probes: Record<string, ComponentState[]>;
   stagedRows: number;
+  /** Successive answers to the billing sync (Stripe's state applied); the last one repeats. */
+  billing: BillingSnapshot[];
+  /** Successive answers to reading the billing rows (no Stripe); the last one repeats. */
+  billingRows: BillingSnapshot[];
   /** The catalog slice starting at this row fails for good (staging lost). */
   failSliceAt: number | null;
+  /** Successive broadcast batch reports (missing fields: a clean batch of nothing); the last one repeats. */
+  broadcastBatches: Array<Partial<BatchReport>>;
+  /** Recipients the broadcast's audience freezes to. */
+  broadcastRecipients: number;
+  /** SMS numbers a disconnect finds held. */
+  heldSmsNumbers: number;
+  /** Analytics refresh chunks that find a full chunk (a backlog) before one catches up. */
+  analyticsBacklogChunks: number;
 }
 
 export function defaultScript(): Script {
@@ -41,6 +55,12 @@ export function defaultScript(): Script {
     probes: {},
     stagedRows: 0,
     failSliceAt: null,
+    broadcastBatches: [{ processed: 10, calls: 10, sent: 10, done: true }],
+    broadcastRecipients: 10,
+    heldSmsNumbers: 0,
+    analyticsBacklogChunks: 0,
+    billing: [{ plan: 'trial', subscription: null, pausedReason: null, graceEndsAt: null, openInvoiceUrl: null }],
+    billingRows: [{ plan: 'trial', subscription: null, pausedReason: null, graceEndsAt: null, openInvoiceUrl: null }],
   };
 }
 
@@ -98,6 +118,10 @@ export function createStandIns(): StandIns {
     },
     async recordHealthCheckFinished() {
       called('recordHealthCheckFinished');
+    },
+    async writeHealthTextfile() {
+      called('writeHealthTextfile');
+      return { path: null };
     },
 
     // catalog
@@ -190,6 +214,18 @@ export function createStandIns(): StandIns {
       called('sendMessage');
       return state.script.send(input);
     },
+    async draftTestReply(input) {
+      called('draftTestReply');
+      return {
+        body: `The Blue Cotton T-Shirt (SKU TS-001) costs 19.90 USD.`, outcome: 'answer', handoff: null, away: null, language: 'en', intent: 'question',
+        check: { verdict: 'passed', problems: [] }, sources: { products: [{ sku: 'TS-001', name: 'Blue Cotton T-Shirt', price: '19.90', currency: 'USD' }], knowledge: [] },
+        agentVersion: 1, tokens: { prompt: 120 + input.message.length, completion: 14 }, latencyMs: 180,
+      };
+    },
+    async handOffToMerchant() {
+      called('handOffToMerchant');
+      return { notified: 1 };
+    },
     async recordFallbackReply(input) {
       called('recordFallbackReply');
       return { messageId: rowId(`reply:${input.inboundSids.at(-1)}`), send: true, reason: null };
@@ -203,6 +239,120 @@ export function createStandIns(): StandIns {
     },
     async recordSendGaveUp() {
       called('recordSendGaveUp');
+    },
+
+    // billing (Stripe side and our rows)
+    async ensureStripeCustomer({ tenantId }) {
+      called('ensureStripeCustomer');
+      return { customerId: `cus_${sid('', `customer:${tenantId}`).slice(0, 14)}` };
+    },
+    async ensureStripeCatalog() {
+      called('ensureStripeCatalog');
+      return { prices: 3, created: 0 };
+    },
+    async syncSubscription() {
+      called('syncSubscription');
+      const answers = state.script.billing;
+      return (answers.length > 1 ? answers.shift() : answers[0])!;
+    },
+    async createBillingSession(input) {
+      called('createBillingSession');
+      return { url: `https://checkout.stripe.com/c/pay/cs_test_${sid('', `${input.kind}:${input.requestId}`)}` };
+    },
+    async reportUsage() {
+      called('reportUsage');
+      return { reported: 3, duplicates: 0, dropped: 0, failed: 0 };
+    },
+    async loadBillingSnapshot() {
+      called('loadBillingSnapshot');
+      const answers = state.script.billingRows;
+      return (answers.length > 1 ? answers.shift() : answers[0])!;
+    },
+    async startGracePeriod({ endsAt }) {
+      called('startGracePeriod');
+      return { graceEndsAt: endsAt };
+    },
+    async pauseRepliesForPayment() {
+      called('pauseRepliesForPayment');
+      return { paused: true };
+    },
+    async recordReplyLimitReached() {
+      called('recordReplyLimitReached');
+      return { planName: 'Starter' };
+    },
+
+    // SMS numbers and broadcasts (issue 16)
+    async loadSmsNumber({ tenantId, numberId }) {
+      called('loadSmsNumber');
+      return {
+        tenantId, accountId: rowId(`account:${tenantId}`), subaccountSid: sid('AC', `subaccount:${tenantId}`),
+        messagingServiceSid: sid('MG', `service:${tenantId}`), numberId, phoneNumber: '+14155550100', phoneNumberSid: null, status: 'buying',
+      };
+    },
+    async recordSmsNumberBought() {
+      called('recordSmsNumberBought');
+    },
+    async recordSmsNumberActive() {
+      called('recordSmsNumberActive');
+    },
+    async recordSmsNumberFailed() {
+      called('recordSmsNumberFailed');
+    },
+    async recordSmsNumberReleased() {
+      called('recordSmsNumberReleased');
+    },
+    async listHeldSmsNumbers({ tenantId }) {
+      called('listHeldSmsNumbers');
+      return Array.from({ length: state.script.heldSmsNumbers }, (_, i) => ({ numberId: rowId(`sms:${tenantId}:${i}`), phoneNumberSid: sid('PN', `sms:${tenantId}:${i}`) }));
+    },
+    async searchAvailableNumbers({ country }) {
+      called('searchAvailableNumbers');
+      return {
+        numbers: [{ phoneNumber: '+14155550100', friendlyName: '(415) 555-0100', locality: 'San Francisco', region: 'CA', isoCountry: country, type: 'local', capabilities: { sms: true, mms: true, voice: true } }],
+      };
+    },
+    async buyNumber({ phoneNumber }) {
+      called('buyNumber');
+      return { phoneNumberSid: sid('PN', `number:${phoneNumber}`), alreadyOwned: false };
+    },
+    async attachNumberToService() {
+      called('attachNumberToService');
+      return { alreadyAttached: false };
+    },
+    async releaseNumber() {
+      called('releaseNumber');
+      return { released: true };
+    },
+    async startBroadcast() {
+      called('startBroadcast');
+      return { total: state.script.broadcastRecipients, blocked: null, fatal: null };
+    },
+    async recordBroadcastPhase() {
+      called('recordBroadcastPhase');
+    },
+    async finishBroadcast() {
+      called('finishBroadcast');
+    },
+    async listApprovedTemplates() {
+      called('listApprovedTemplates');
+      return { templates: [{ contentSid: sid('HX', 'template:spring-sale'), friendlyName: 'spring_sale', language: 'en', body: 'Hi {{1}}, our spring sale starts today!', placeholders: ['1'], approval: 'approved' }] };
+    },
+    async sendBroadcastBatch({ recheckAfterSeq }) {
+      called('sendBroadcastBatch');
+      const answers = state.script.broadcastBatches;
+      const next = (answers.length > 1 ? answers.shift() : answers[0]) ?? {};
+      return { processed: 0, calls: 0, sent: 0, failed: 0, skipped: 0, done: false, throttled: null, blocked: null, fatal: null, maxSeq: recheckAfterSeq, ...next };
+    },
+
+    // analytics
+    async refreshAnalyticsChunk() {
+      called('refreshAnalyticsChunk');
+      const backlog = state.script.analyticsBacklogChunks-- > 0;
+      return { events: backlog ? 50_000 : 137, caughtUp: !backlog, countedThrough: backlog ? null : '2025-01-06T09:00:00.000Z', ms: backlog ? 2_400 : 18 };
+    },
+    async rebuildAnalytics({ tenantId }) {
+      called('rebuildAnalytics');
+      return { tenantId, events: 1_000_000, rows: 412_000, keptBefore: null, ms: 9_800 };
     },
   } satisfies WorkerActivities;
   return state;

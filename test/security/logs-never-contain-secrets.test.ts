@@ -9,6 +9,7 @@ import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { closeSqlPool } from '../../lib/db/sql.js';
 import type * as Logging from '../../lib/logging.js';
 import { connectTemporalClient } from '../../lib/temporal/client.js';
+import { temporalLogger, temporalLogLevel } from '../../worker/temporal-logger.js';
 import { cookieHeader, testEnv } from '../support/api.js';
 
 /*
@@ -217,6 +218,25 @@ describe('the API log never contains a secret', () => {
     // Only the secrets went: the rest of the object is there to read.
     expect(nested).toMatchObject({ accountSid: 'AC0123', tokens: 42, level1: { level2: { level3: { level4: { password: '[redacted]', keys: [{ stripe: '[redacted]' }] } } } } });
     expectNoLeaks();
+  });
+
+  it("the worker's Temporal SDK log (activity failures and their errors) is scrubbed the same way", async () => {
+    const { loggerOptions } = await vi.importActual<typeof Logging>('../../lib/logging.js');
+    const lines: string[] = [];
+    const logger = temporalLogger(pino(loggerOptions('info'), { write: (line: string) => void lines.push(line) }), temporalLogLevel('info'));
+    const key = `sk-${randomBytes(24).toString('hex')}`;
+    const password = secret('smtp-pw');
+    const bearer = secret('bearer');
+    logger.warn('Activity failed', {
+      activityType: 'sendAlert',
+      error: new Error(`OpenAI refused ${key}; smtp login password=${password}; Authorization: Bearer ${bearer}`),
+      attempt: 3,
+    });
+    logger.debug('not at this level', { key });
+    const text = lines.join('');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'Activity failed', source: 'temporal', activityType: 'sendAlert', attempt: 3, err: { type: 'Error' } });
+    for (const value of [key, password, bearer]) expect(text).not.toContain(value);
   });
 
   it('the worker logger (plain pino with the same options) scrubs the same way', async () => {

@@ -20,6 +20,9 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+    // No analytics refresh is scheduled against the shared test database: the health check's analytics
+    // component is off unless a test turns it on (test/analytics/ does).
+    ANALYTICS_STALE_AFTER_MINUTES: '0',
     // The API checks what the worker signs: both must share it (a per-process one would differ between them).
     APP_SECRET: TEST_APP_SECRET,
     ...overrides,

@@ -8,7 +8,7 @@ import { startFakeTwilio, type FakeTwilio } from '../../fakes/twilio/server.js';
 import { formatKey } from '../../lib/crypto/index.js';
 import { freePort } from '../../scripts/devstack/ports.js';
 import { eventually, MASTER_SID, MASTER_TOKEN, subaccountOf, uniquePhone } from '../onboarding/harness.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, signUpConfirmed } from '../support/browser.js';
 import { startWebStack, type WebStack } from '../support/web-stack.js';
 
 /*
@@ -272,11 +272,9 @@ interface ThreadLayout {
 }
 
 async function signUpMerchant(context: BrowserContext): Promise<{ tenantId: string; csrf: string }> {
-  const signup = await context.request.post(`${stack.webUrl}/api/auth/signup`, {
-    data: { email: `conv-${Date.now()}@shop.example`, password: 'correct horse battery staple', name: 'Ana Owner', companyName: 'Ana Shop' },
+  const body = await signUpConfirmed(context.request, stack.webUrl, {
+    email: `conv-${Date.now()}@shop.example`, password: 'correct horse battery staple', name: 'Ana Owner', companyName: 'Ana Shop',
   });
-  expect(signup.status()).toBe(201);
-  const body = (await signup.json()) as { tenant: { id: string }; csrfToken: string };
   return { tenantId: body.tenant.id, csrf: body.csrfToken };
 }
 

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { meSchema } from '../../api/plugins/auth.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type TestSession } from '../support/api.js';
@@ -285,10 +287,11 @@ async function startStatusApiStandIn(): Promise<StatusApiStandIn> {
 
   const app: FastifyInstance = Fastify({ logger: false });
 
+  // Typed by the API's own schema, so a new field there breaks this stand-in at build time, not at run time.
   app.get('/api/auth/me', async () => ({
-    user: { id: 'user-ops', email: 'ops@wara.example', name: 'Ops', isAdmin: true },
+    user: { id: 'user-ops', email: 'ops@wara.example', name: 'Ops', isAdmin: true, isOperator: true, emailVerified: true },
     tenant: { id: 'tenant-ops', name: 'WARA Ops', plan: 'trial', trialEndsAt: null },
-  }));
+  }) satisfies z.infer<typeof meSchema>);
 
   app.get('/api/status', async (_request, reply) => {
     if (state.fault === 'server-error') return reply.code(500).send({ error: 'internal', message: 'database timeout' });

@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertActivities } from '../../activities/alerts.js';
 import type { HealthProbeActivities } from '../../activities/health-probes.js';
 import type { HealthStoreActivities } from '../../activities/health-store.js';
+import type { HealthTextfileActivities } from '../../activities/health-textfile.js';
 import type { ComponentStatus } from '../../lib/health/types.js';
 import { healthCheckWorkflow } from '../../workflows/health-check.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 
-type Activities = HealthProbeActivities & HealthStoreActivities & AlertActivities;
+type Activities = HealthProbeActivities & HealthStoreActivities & HealthTextfileActivities & AlertActivities;
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -35,6 +36,7 @@ function scriptedActivities(states: Record<string, Array<'up' | 'down'>>) {
     recordHealthCheckFinished: async ({ result }) => {
       finished.push({ status: result.status });
     },
+    writeHealthTextfile: async () => ({ path: null }),
     sendAlert: async (alert) => {
       alerts.push(alert.title);
       return { delivered: true, channels: ['log'] };

@@ -47,6 +47,9 @@ export interface CarriedState {
   seen: string[];
   pending: InboundSignal[];
   outbox: string[];
+  /** A turn waiting for the shop to open (its away message went out), and when it opens (epoch ms). */
+  held?: InboundSignal[];
+  opensAt?: number | null;
 }
 
 export interface ConversationState {

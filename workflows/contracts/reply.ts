@@ -1,6 +1,8 @@
 // The reply workflow's contract: one answer to one customer turn. Run as its own `reply:{sid}` child or
 // inline in its conversation (REPLY_WORKFLOW); the activities that draft and send take the same input.
 
+import type { HandoffReason } from '../../lib/agent/handoff.js';
+
 export const replyWorkflowType = 'replyWorkflow';
 export type ReplyWorkflow = (input: ReplyInput) => Promise<ReplyResult>;
 
@@ -11,6 +13,10 @@ export interface ReplyInput {
   inboundSids: string[];
   /** Decided by the conversation workflow on its own clock (time-skipping tests move it). */
   withinWindow: boolean;
+  /** The workflow's clock when the turn is answered: business hours are judged at it. Absent in older runs. */
+  at?: number;
+  /** The turn waited for the shop to open (its away message went out): answer it whatever the hours say. */
+  afterHours?: boolean;
 }
 
 export interface ReplyResult {
@@ -19,4 +25,8 @@ export interface ReplyResult {
   reason: string | null;
   /** The customer asked in words to stop messages: the reply was the opt-out confirmation. */
   optedOut?: boolean;
+  /** The merchant's hand-off rules handed the conversation over: the conversation pauses its AI. */
+  handoff?: HandoffReason;
+  /** The reply was the away message: the turn is answered when the shop opens (epoch ms). */
+  holdUntil?: number;
 }

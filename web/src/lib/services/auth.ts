@@ -9,6 +9,8 @@ export const userSchema = z.object({
   email: z.string(),
   name: z.string().nullable(),
   isAdmin: z.boolean(),
+  /** Platform staff: the shell links to the operator pages (/ops). Older APIs did not send it. */
+  isOperator: z.boolean().default(false),
   /** Unconfirmed accounts cannot connect WhatsApp or pay; the shell shows a banner with a resend button. */
   emailVerified: z.boolean(),
 });
@@ -101,11 +103,12 @@ export function attributionQuery(attribution: Attribution): string {
 }
 
 /**
- * Where to go after logging in: only a path inside the dashboard is accepted, so a crafted
+ * Where to go after logging in: only a path inside the dashboard (`/app`, or the operator pages `/ops`) is
+ * accepted, so a crafted
  * `?next=https://elsewhere` link cannot send someone off-site.
  */
 export function safeNextPath(next: string | null): string | null {
-  if (!next || !/^\/app(?:[/?#]|$)/.test(next)) return null;
+  if (!next || !/^\/(?:app|ops)(?:[/?#]|$)/.test(next)) return null;
   return next;
 }
 

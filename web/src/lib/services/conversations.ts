@@ -27,6 +27,8 @@ export const messageSchema = z.object({
   /** Inbound only: why no AI reply went out (opted out, taken over, trial ended…); null when answered or pending. */
   noReplyReason: z.string().nullable(),
   customer: z.object({ address: z.string(), name: z.string().nullable(), channel: z.string() }),
+  /** The agent handed this conversation to the merchant (hand-off rules) and it waits for them. */
+  needsYou: z.boolean(),
 });
 
 export const sourceSchema = z.object({
@@ -48,6 +50,12 @@ export const threadMessageSchema = messageSchema.extend({
   sources: z.array(sourceSchema),
   fallbackReason: z.string().nullable(),
   workflowUrl: httpUrl.nullable(),
+  /** SMS only: the segments the message is billed as; null on WhatsApp. */
+  segments: z.number().int().nullable(),
+  /** The agent settings version that produced the reply (null: the defaults, or not an AI reply). */
+  agentVersion: z.number().int().nullable(),
+  /** The merchant's policies and FAQ answers the AI was shown. */
+  knowledgeSources: z.array(z.object({ documentId: z.string(), title: z.string(), kind: z.string(), topic: z.string(), rank: z.number() })),
 });
 
 export const windowSchema = z.object({ open: z.boolean(), expiresAt: isoDate.nullable() });
@@ -62,6 +70,8 @@ export const conversationSchema = z.object({
   aiPaused: z.boolean(),
   optedOut: z.boolean(),
   window: windowSchema,
+  /** Handed to the merchant by the agent's hand-off rules: since when, and why. */
+  needsYou: z.object({ since: isoDate, reason: z.string().nullable() }).nullable(),
   optedOutAt: isoDate.nullable(),
   takeover: z.object({ aiPaused: z.boolean(), since: isoDate.nullable(), by: z.string().nullable() }),
   // The Temporal UI link comes only to operators; merchants get null.
@@ -84,9 +94,11 @@ export interface FeedFilters {
   direction: '' | 'inbound' | 'outbound';
   status: '' | MessageStatus;
   q: string;
+  /** Only conversations the agent handed to the merchant. */
+  needsYou: boolean;
 }
 
-export const NO_FILTERS: FeedFilters = { direction: '', status: '', q: '' };
+export const NO_FILTERS: FeedFilters = { direction: '', status: '', q: '', needsYou: false };
 
 export function fetchFeed(
   options: { filters: FeedFilters; cursor?: string | null; since?: string; limit?: number },
@@ -97,6 +109,7 @@ export function fetchFeed(
   if (direction) params.set('direction', direction);
   if (status) params.set('status', status);
   if (q.trim() !== '') params.set('q', q.trim());
+  if (options.filters.needsYou) params.set('needsYou', 'true');
   if (options.cursor) params.set('cursor', options.cursor);
   if (options.since) params.set('since', options.since);
   return requestJson(`/api/messages?${params}`, feedSchema, { cache: 'no-store' }, fetchFn);
@@ -134,6 +147,7 @@ export function mergeMessages<M extends Message>(shown: M[], incoming: M[], keep
 export function matchesFilters(message: Message, filters: FeedFilters): boolean {
   if (filters.direction && message.direction !== filters.direction) return false;
   if (filters.status && message.status !== filters.status) return false;
+  if (filters.needsYou && !message.needsYou) return false;
   return true;
 }
 

@@ -40,11 +40,13 @@ export class ConversationFeed {
   }
 
   get filtered(): boolean {
-    const { direction, status, q } = this.applied;
-    return direction !== '' || status !== '' || q.trim() !== '';
+    const { direction, status, q, needsYou } = this.applied;
+    return direction !== '' || status !== '' || q.trim() !== '' || needsYou;
   }
 
-  start(): void {
+  /** Opens on the "needs you" filter (the navigation badge links here with `?needs-you`). */
+  start(options: { needsYou?: boolean } = {}): void {
+    if (options.needsYou) this.filters = this.applied = { ...NO_FILTERS, needsYou: true };
     void this.load();
     this.#poller.start();
   }

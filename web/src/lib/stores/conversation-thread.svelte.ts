@@ -96,12 +96,27 @@ function asThreadMessage(message: Omit<ThreadMessage, keyof ThreadExtras>): Thre
     sources: [],
     fallbackReason: null,
     workflowUrl: null,
+    // Until the next read of the thread (which counts it); the page polls every couple of seconds.
+    segments: null,
+    agentVersion: null,
+    knowledgeSources: [],
   };
 }
 
 type ThreadExtras = Pick<
   ThreadMessage,
-  'providerMessageSid' | 'replyToMessageSid' | 'contentSid' | 'model' | 'tokens' | 'latencyMs' | 'sources' | 'fallbackReason' | 'workflowUrl'
+  | 'providerMessageSid'
+  | 'replyToMessageSid'
+  | 'contentSid'
+  | 'model'
+  | 'tokens'
+  | 'latencyMs'
+  | 'sources'
+  | 'fallbackReason'
+  | 'workflowUrl'
+  | 'segments'
+  | 'agentVersion'
+  | 'knowledgeSources'
 >;
 
 function describe(error: unknown): string {

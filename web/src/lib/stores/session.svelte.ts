@@ -28,6 +28,12 @@ export class Session {
     return this.#read().user.isAdmin;
   }
 
+  /** Platform staff: the operator pages (/ops) are theirs. */
+  get isOperator(): boolean {
+    const { user } = this.#read();
+    return user.isOperator || user.isAdmin;
+  }
+
   /** Ends the session on the API; true when the caller may leave the dashboard. */
   async logOut(logOut: () => Promise<void> = () => logOutOnApi()): Promise<boolean> {
     if (this.loggingOut) return false;

@@ -127,3 +127,9 @@ function numberFormat(locale: string | undefined, options: Intl.NumberFormatOpti
   }
   return format;
 }
+
+/** A `datetime-local` input's value (the browser's local time) as an ISO instant; the input itself as is when unreadable. */
+export function localTimeToIso(value: string): string {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString();
+}

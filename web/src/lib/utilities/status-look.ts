@@ -115,6 +115,9 @@ const NO_REPLY_LOOKS: Record<string, StatusLook> = {
   trial_expired: { tone: 'bad', label: 'Not answered: your free trial has ended — choose a plan to resume' },
   tenant_inactive: { tone: 'bad', label: 'Not answered: your account is not active' },
   tenant_missing: { tone: 'bad', label: 'Not answered: the account no longer exists' },
+  reply_limit: { tone: 'bad', label: 'Not answered: reply limit reached — answer by hand, or upgrade to resume' },
+  payment_required: { tone: 'bad', label: 'Not answered: a payment is outstanding — pay the invoice to resume' },
+  subscription_ended: { tone: 'bad', label: 'Not answered: your subscription has ended — choose a plan to resume' },
   answered_with_next: { tone: 'neutral', label: 'Answered together with the next message' },
 };
 
@@ -258,6 +261,172 @@ export function importLook(report: { status: string; rejected: number }): Status
 
 export function planLook(trial: { expired: boolean; daysLeft: number | null; plan: string }): StatusLook & { status: string } {
   if (trial.expired) return { tone: 'bad', label: 'Trial ended', status: 'expired' };
+  if (trial.plan === 'canceled') return { tone: 'bad', label: 'No plan', status: 'canceled' };
   if (trial.daysLeft !== null) return { tone: trial.daysLeft <= 3 ? 'warn' : 'busy', label: 'Free trial', status: 'trial' };
   return { tone: 'good', label: trial.plan, status: 'paid' };
+}
+
+// Billing page: where the merchant stands, why replies are paused, and Stripe's invoice statuses.
+
+const BILLING_PHASE_LOOKS: Record<string, StatusLook> = {
+  trialing: { tone: 'busy', label: 'Free trial' },
+  trial_expired: { tone: 'bad', label: 'Trial ended' },
+  subscribed: { tone: 'good', label: 'Active' },
+  past_due: { tone: 'warn', label: 'Payment failed' },
+  paused: { tone: 'bad', label: 'Replies paused' },
+  canceled: { tone: 'bad', label: 'Subscription ended' },
+};
+
+export function billingPhaseLook(phase: string): StatusLook {
+  return lookUp(BILLING_PHASE_LOOKS, phase) ?? { tone: 'neutral', label: phase.replaceAll('_', ' ') };
+}
+
+export interface RepliesPausedLook {
+  title: string;
+  /** What brings replies back, in a sentence; null for a reason this dashboard does not know (the API's message says it). */
+  hint: string | null;
+}
+
+const REPLIES_PAUSED_LOOKS: Record<string, RepliesPausedLook> = {
+  reply_limit: {
+    title: 'AI replies are paused: this period’s replies are used up',
+    hint: 'Customers’ messages are kept and shown in Conversations, so you can answer by hand. A larger plan resumes replies at once; otherwise they resume with the next period.',
+  },
+  trial_expired: {
+    title: 'AI replies are paused: your free trial has ended',
+    hint: 'Your catalog and conversations are kept. Choose a plan and the AI answers again at once.',
+  },
+  payment_required: {
+    title: 'AI replies are paused until your payment goes through',
+    hint: 'Pay the open invoice or update your card in “Manage billing”: replies resume as soon as Stripe has the payment.',
+  },
+  subscription_ended: {
+    title: 'AI replies are paused: your subscription has ended',
+    hint: 'Your catalog and conversations are kept. Choose a plan and the AI answers again at once.',
+  },
+};
+
+export function repliesPausedLook(reason: string): RepliesPausedLook {
+  return lookUp(REPLIES_PAUSED_LOOKS, reason) ?? { title: 'AI replies are paused', hint: null };
+}
+
+const INVOICE_LOOKS: Record<string, StatusLook> = {
+  paid: { tone: 'good', label: 'Paid' },
+  open: { tone: 'warn', label: 'Open' },
+  draft: { tone: 'neutral', label: 'Draft' },
+  uncollectible: { tone: 'bad', label: 'Uncollectible' },
+  void: { tone: 'neutral', label: 'Void' },
+};
+
+export function invoiceLook(status: string): StatusLook {
+  return lookUp(INVOICE_LOOKS, status) ?? { tone: 'neutral', label: status };
+}
+
+// Audit log: the areas offered as filters and how an actor reads.
+
+export const AUDIT_AREA_OPTIONS: ReadonlyArray<{ value: string; label: string }> = [
+  { value: 'auth.', label: 'Sign-in and accounts' },
+  { value: 'integration.', label: 'WhatsApp connection' },
+  { value: 'catalog.', label: 'Catalog' },
+  { value: 'conversation.', label: 'Conversations' },
+  { value: 'billing.', label: 'Billing' },
+  { value: 'broadcast.', label: 'Broadcasts' },
+  { value: 'ops.', label: 'Operators' },
+  { value: 'audit.', label: 'Audit log exports' },
+];
+
+const ACTOR_TYPE_LABELS: Record<string, string> = {
+  user: 'User',
+  operator: 'WARA operator',
+  admin: 'WARA operator',
+  system: 'System',
+  workflow: 'Workflow',
+  webhook: 'Provider webhook',
+};
+
+/** Who did it, in one line: the person's email, the workflow's id, or what kind of actor it was. */
+export function auditActorLabel(actor: { type: string; email: string | null; userId: string | null; workflowId: string | null }): string {
+  if (actor.email) return actor.email;
+  if (actor.workflowId) return actor.workflowId;
+  const kind = lookUp(ACTOR_TYPE_LABELS, actor.type) ?? actor.type;
+  return actor.userId ? `${kind} ${actor.userId}` : kind;
+}
+
+export function auditActorTypeLabel(type: string): string {
+  return lookUp(ACTOR_TYPE_LABELS, type) ?? type;
+}
+
+// Credential tests and test alerts.
+
+const CREDENTIAL_LOOKS: Record<string, StatusLook> = {
+  ok: { tone: 'good', label: 'Works' },
+  failed: { tone: 'bad', label: 'Failed' },
+  not_configured: { tone: 'neutral', label: 'Not configured' },
+  sent: { tone: 'good', label: 'Sent' },
+};
+
+export function credentialLook(status: string): StatusLook {
+  return lookUp(CREDENTIAL_LOOKS, status) ?? unknownLook(status);
+}
+
+// Broadcasts, their recipients, and SMS numbers.
+
+const BROADCAST_LOOKS: Record<string, StatusLook> = {
+  draft: { tone: 'neutral', label: 'Draft' },
+  scheduled: { tone: 'busy', label: 'Scheduled' },
+  running: { tone: 'busy', label: 'Sending' },
+  paused: { tone: 'warn', label: 'Paused' },
+  completed: { tone: 'good', label: 'Sent' },
+  cancelled: { tone: 'neutral', label: 'Cancelled' },
+  failed: { tone: 'bad', label: 'Failed' },
+};
+
+export function broadcastLook(status: string): StatusLook {
+  return lookUp(BROADCAST_LOOKS, status) ?? unknownLook(status);
+}
+
+/** The workflow's own phase, where it says more than the status (throttled by Twilio, waiting on billing). */
+export function broadcastPhaseLook(progress: { phase: string; pausedBy: string | null }): StatusLook {
+  if (progress.phase === 'throttled') return { tone: 'warn', label: 'Slowed down by Twilio' };
+  if (progress.phase === 'paused' && progress.pausedBy === 'billing') return { tone: 'bad', label: 'Paused: billing' };
+  if (progress.phase === 'starting') return { tone: 'busy', label: 'Starting' };
+  return broadcastLook(progress.phase === 'sending' ? 'running' : progress.phase);
+}
+
+const RECIPIENT_LOOKS: Record<string, StatusLook> = {
+  pending: { tone: 'neutral', label: 'Waiting' },
+  sending: { tone: 'busy', label: 'Sending' },
+  skipped: { tone: 'warn', label: 'Skipped' },
+};
+
+/** A recipient: waiting, skipped (opted out, cancelled), failed, or their message's delivery status. */
+export function recipientLook(status: string): StatusLook {
+  return lookUp(RECIPIENT_LOOKS, status) ?? messageStatusLook(status);
+}
+
+const SKIP_REASONS: Record<string, string> = {
+  opted_out: 'Opted out before their turn',
+  '21610': 'Opted out of this number (STOP)',
+  cancelled: 'Broadcast cancelled',
+  failed: 'Broadcast stopped',
+};
+
+/** Why a recipient got nothing or what went wrong, in a line (Twilio's codes worded like delivery problems). */
+export function recipientProblem(recipient: { status: string; errorCode: string | null }): string | null {
+  if (recipient.errorCode === null) return null;
+  const reason = lookUp(SKIP_REASONS, recipient.errorCode);
+  if (reason) return reason;
+  return deliveryProblem({ status: 'failed', errorCode: recipient.errorCode, errorMessage: null });
+}
+
+const SMS_NUMBER_LOOKS: Record<string, StatusLook> = {
+  buying: { tone: 'busy', label: 'Setting up' },
+  active: { tone: 'good', label: 'Active' },
+  releasing: { tone: 'busy', label: 'Releasing' },
+  released: { tone: 'neutral', label: 'Released' },
+  failed: { tone: 'bad', label: 'Failed' },
+};
+
+export function smsNumberLook(status: string): StatusLook {
+  return lookUp(SMS_NUMBER_LOOKS, status) ?? unknownLook(status);
 }

@@ -1,0 +1,45 @@
+// Helpers for the agent tests: the merchant's settings and knowledge set through the real API, a customer
+// turn answered end to end through the conversation harness (Twilio stand-in → API → worker → stand-ins).
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { defaultAgentSettings, type AgentSettings } from '../../lib/agent/settings.js';
+import type { KnowledgeInput } from '../../lib/agent/knowledge-store.js';
+import { authHeaders, type TestSession } from '../support/api.js';
+import { eventually, sentTo, uniquePhone, type ConversationHarness, type Shop } from '../conversations/harness.js';
+
+export const SHIPPING_POLICY = [
+  'Orders ship within 1 business day from our Lisbon warehouse.',
+  'Delivery takes 3-5 business days within the EU.',
+  'Shipping costs 4.90 USD; it is free on orders over 50 USD.',
+].join(' ');
+export const RETURNS_POLICY = 'You can return unused items within 30 days of delivery for a full refund. Returns are free.';
+
+/** Saves settings changed from the current ones (or the defaults); returns the new version. */
+export async function saveSettings(app: FastifyInstance, session: TestSession, change: (s: AgentSettings) => void): Promise<number> {
+  const current = await app.inject({ method: 'GET', url: '/api/agent/settings', headers: authHeaders(session) });
+  expect(current.statusCode).toBe(200);
+  const { version, settings } = current.json<{ version: number | null; settings: AgentSettings }>();
+  const next = structuredClone(settings ?? defaultAgentSettings());
+  change(next);
+  const res = await app.inject({ method: 'PUT', url: '/api/agent/settings', headers: authHeaders(session), payload: { baseVersion: version, settings: next } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ version: number }>().version;
+}
+
+export async function addKnowledge(app: FastifyInstance, session: TestSession, doc: KnowledgeInput): Promise<{ id: string }> {
+  const res = await app.inject({ method: 'POST', url: '/api/agent/knowledge', headers: authHeaders(session), payload: doc });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ id: string }>();
+}
+
+/** A customer writes to the shop and the first reply arrives; returns what was sent and the stored reply row. */
+export async function ask(h: ConversationHarness, shop: Shop, body: string, customer = uniquePhone()) {
+  const before = (await sentTo(h.control, customer)).length;
+  const { message } = await h.control.inbound({ to: shop.phone, from: customer, body, wait: true });
+  const sent = await eventually(async () => {
+    const all = await sentTo(h.control, customer);
+    return all.length > before && all;
+  }, `the reply to "${body}"`);
+  const row = await eventually(() => h.prisma.message.findUnique({ where: { replyToMessageSid: message.sid } }), 'the reply row');
+  return { customer, inboundSid: message.sid, sent: sent.slice(before), row };
+}
