@@ -46,7 +46,7 @@ export const AUDIT_ACTIONS = {
     /** AI replies resumed (`details.reason`: what had paused them: payment_required, reply_limit). */
     repliesResumed: 'billing.replies_resumed',
   },
-  /** Broadcasts (mission §4) are not built yet: these are the names they will use. */
+  /** Broadcasts (mission §4): written by api/plugins/broadcasts.ts and, for sending, by the broadcast workflow's activities. */
   broadcast: {
     created: 'broadcast.created',
     /** Sending began (now, or when a scheduled broadcast's time came): written by its workflow. */
@@ -75,6 +75,8 @@ export const AUDIT_ACTIONS = {
   ops: {
     auditViewed: 'ops.audit_viewed',
     auditExported: 'ops.audit_exported',
+    /** One entry's details opened (recorded under that entry's tenant, each time). */
+    auditEntryOpened: 'ops.audit_entry_opened',
     credentialsTested: 'ops.credentials_tested',
     alertTested: 'ops.alert_tested',
     operatorAdded: 'ops.operator_added',

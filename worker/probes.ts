@@ -1,47 +1,21 @@
 import OpenAI from 'openai';
-import { analyticsFreshnessProbe as analyticsLagProbe } from '../activities/analytics.js';
+import { analyticsFreshnessProbe } from '../activities/analytics.js';
 import type { HealthProbe } from '../activities/health-probes.js';
 import type { Alert } from '../lib/alerts/channels.js';
 import { twilioMaster } from './activities.js';
-import { ANALYTICS_WATERMARK } from '../lib/analytics/refresh.js';
 import type { WorkerDeps } from './deps.js';
 
 /** A probe that takes longer than this reports the dependency as down. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-/**
- * HOOK for analytics (mission §8: "alert when the analytics refresh is stale"). The worker passes
- * ANALYTICS_STALE_AFTER_MINUTES (worker/activities.ts); without it (this default) there is no `analytics`
- * component. The worker's probe is activities/analytics.ts's: degraded past the limit and one alert per
- * stale episode. analyticsFreshnessProbe below (down when stale) is the original hook, kept for its test.
- */
-export const ANALYTICS_REFRESH_MAX_AGE_MS: number | null = null;
-
-/** The watermark the analytics refresh advances on every run (analytics_watermarks.name). */
-export { ANALYTICS_WATERMARK };
-
-/** Down when the analytics refresh has not run within `maxAgeMs` (or never ran). */
-export function analyticsFreshnessProbe(
-  prisma: WorkerDeps['prisma'],
-  maxAgeMs: number,
-  options: { watermark?: string; now?: () => number } = {},
-): HealthProbe {
-  const now = options.now ?? Date.now;
-  return async () => {
-    const mark = await prisma.analyticsWatermark.findUnique({ where: { name: options.watermark ?? ANALYTICS_WATERMARK } });
-    const lastRun = mark?.lastRunAt ?? null;
-    if (!lastRun) throw new Error('the analytics refresh has never run');
-    const ageMs = now() - lastRun.getTime();
-    const age = `${Math.round(ageMs / 60_000)} min`;
-    if (ageMs > maxAgeMs) throw new Error(`the analytics refresh is stale: last run ${age} ago (limit ${Math.round(maxAgeMs / 60_000)} min)`);
-    return `refreshed ${age} ago`;
-  };
-}
-
-/** One probe per dependency the system cannot answer customers without. */
+/** One probe per dependency the system cannot answer customers without, plus the analytics refresh's lag when a limit is set. */
 export function buildHealthProbes(
   { env, prisma, temporal }: WorkerDeps,
-  options: { analyticsMaxAgeMs?: number | null; alert?: (alert: Alert) => Promise<unknown> } = {},
+  options: {
+    /** ANALYTICS_STALE_AFTER_MINUTES in ms (worker/activities.ts); null or absent: no `analytics` component. */
+    analyticsMaxAgeMs?: number | null;
+    alert?: (alert: Alert) => Promise<unknown>;
+  } = {},
 ): Map<string, HealthProbe> {
   const probes = new Map<string, HealthProbe>();
 
@@ -73,8 +47,8 @@ export function buildHealthProbes(
     });
   }
 
-  const analyticsMaxAgeMs = options.analyticsMaxAgeMs === undefined ? ANALYTICS_REFRESH_MAX_AGE_MS : options.analyticsMaxAgeMs;
+  const analyticsMaxAgeMs = options.analyticsMaxAgeMs ?? null;
   // The refresh's lag (lib/analytics/freshness.ts): degraded past the limit, paged once per stale episode.
-  if (analyticsMaxAgeMs !== null) probes.set('analytics', analyticsLagProbe({ prisma, maxLagMs: analyticsMaxAgeMs, ...(options.alert ? { alert: options.alert } : {}) }));
+  if (analyticsMaxAgeMs !== null) probes.set('analytics', analyticsFreshnessProbe({ prisma, maxLagMs: analyticsMaxAgeMs, ...(options.alert ? { alert: options.alert } : {}) }));
   return probes;
 }

@@ -101,6 +101,20 @@ export function auditRoutes(ctx: ApiContext, scope: AuditScope): FastifyPluginAs
     const auth = requireAuth(request);
     const row = await readAuditEntry(sqlPool(prisma), request.params.id, operators ? {} : { tenantId: auth.tenantId });
     if (!row) throw notFound('Audit entry');
+    // An operator opening an entry is on the trail too, under that entry's tenant (the shop sees that WARA
+    // staff looked, not who): every time, as each open is a deliberate look at one record.
+    if (operators) {
+      await writeAudit(prisma, {
+        tenantId: row.tenantId,
+        actorUserId: auth.userId,
+        actorType: 'operator',
+        action: AUDIT_ACTIONS.ops.auditEntryOpened,
+        targetType: 'audit_entry',
+        targetId: row.id,
+        details: { action: row.action },
+        ip: request.ip,
+      });
+    }
     const links = temporalLinksFor(request, env);
     return { ...toEntry(row), details: row.details ?? null, workflowUrl: row.workflowId ? links.workflows(row.workflowId) : null };
   }

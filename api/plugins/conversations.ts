@@ -208,6 +208,8 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       action: 'conversation.manual_reply',
       targetType: 'message',
       targetId: queued.message.id,
+      // The message's conversation, so the entry leads to the thread (never the text: the trail is exported).
+      details: { conversationId: conversation.id },
       ip: request.ip,
     });
     return reply.code(202).send({ message: toMessageItem(queued.message, conversation) });

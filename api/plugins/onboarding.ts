@@ -165,12 +165,15 @@ export function onboardingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         messagingServiceSid: row.messagingServiceSid,
         to,
       });
-      await audit(auth, request, 'integration.test_message', { to: maskNumber(to), messageSid: sent.messageSid });
+      await audit(auth, request, 'integration.test_message', { to: maskNumber(to), outcome: 'sent', messageSid: sent.messageSid });
       return { ...sent, to };
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) throw err;
       const reason = innermostMessage(err);
-      if (/timed out/i.test(reason)) throw new HttpError(504, 'Sending took too long; try again in a minute.', 'send_timeout');
+      const timedOut = /timed out/i.test(reason);
+      // A test that failed is on the trail too, with why (our message, carrying Twilio's code; never a secret).
+      await audit(auth, request, 'integration.test_message', { to: maskNumber(to), outcome: timedOut ? 'timed_out' : 'failed', reason: reason.slice(0, 300) });
+      if (timedOut) throw new HttpError(504, 'Sending took too long; try again in a minute.', 'send_timeout');
       throw new HttpError(502, `Twilio did not accept the test message: ${reason}`, 'send_failed');
     }
   }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireAdmin, requireAuth } from '../auth/context.js';
+import { AUDIT_ACTIONS, writeAudit } from '../../lib/audit.js';
+import { requireAuth, requireOperator } from '../auth/context.js';
 import { temporalLinksFor } from '../auth/operator-links.js';
 import type { ApiContext } from '../deps.js';
 import type { RouteReply, RouteRequest } from '../routes.js';
@@ -62,8 +63,18 @@ export function statusPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   }
 
   async function runHealthCheck(request: RouteRequest<typeof runCheck.schema>, reply: RouteReply<typeof runCheck.schema>) {
-    requireAdmin(request);
+    const auth = requireOperator(request);
     const run = await workflows.healthChecks.startManual();
+    await writeAudit(prisma, {
+      tenantId: null,
+      actorUserId: auth.userId,
+      actorType: 'operator',
+      action: AUDIT_ACTIONS.ops.healthCheckStarted,
+      targetType: 'workflow',
+      targetId: run.workflowId,
+      details: { runId: run.runId },
+      ip: request.ip,
+    });
     return reply.code(202).send({ workflowId: run.workflowId, runId: run.runId, temporalUiUrl: temporalLinksFor(request, env).run(run.workflowId, run.runId) });
   }
 }

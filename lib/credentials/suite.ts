@@ -44,8 +44,18 @@ export function configuredCredentials(env: CredentialEnv): ConfiguredCredential[
   ];
 }
 
-/** Tests the configured credential of each provider asked for (all by default), in parallel. */
+/**
+ * Tests the configured credential of each provider asked for (all by default), in parallel. The provider's
+ * answer is scrubbed of the configured secrets as it is for typed-in ones: a provider may quote a key back,
+ * and the reason reaches the ops page, the CLI's output and the audit trail.
+ */
 export async function testConfiguredCredentials(env: CredentialEnv, providers: readonly CredentialProvider[] = CREDENTIAL_PROVIDERS): Promise<CredentialCheckResult[]> {
+  const results = await checkConfiguredCredentials(env, providers);
+  const secrets = configuredSecrets(env);
+  return results.map((r) => (r.reason === null ? r : { ...r, reason: scrubSecrets(r.reason, secrets) }));
+}
+
+function checkConfiguredCredentials(env: CredentialEnv, providers: readonly CredentialProvider[]): Promise<CredentialCheckResult[]> {
   const listed = new Map(configuredCredentials(env).map((c) => [c.provider, c]));
   return Promise.all(
     providers.map((provider) => {
@@ -91,7 +101,8 @@ export async function testTenantTwilio(
   if (!credentials) return unconfigured('SECRETS_ENCRYPTION_KEYS is not set: stored keys cannot be read');
   const apiKey = await credentials.loadApiKey({ tenantId, accountId: account.id });
   if (!apiKey) return unconfigured(`no stored API key (connection ${account.status})`);
-  return checkTwilio({ accountSid: account.subaccountSid, apiKey, ...(env.TWILIO_API_BASE_URL ? { baseUrl: env.TWILIO_API_BASE_URL } : {}) }, target);
+  const result = await checkTwilio({ accountSid: account.subaccountSid, apiKey, ...(env.TWILIO_API_BASE_URL ? { baseUrl: env.TWILIO_API_BASE_URL } : {}) }, target);
+  return { ...result, reason: result.reason === null ? null : scrubSecrets(result.reason, [apiKey.secret]) };
 }
 
 export const temporaryCredentialsSchema = z.discriminatedUnion('provider', [
@@ -143,13 +154,31 @@ function secretsOf(temporary: TemporaryCredentials): string[] {
       return [temporary.apiKey];
     case 'stripe':
       return [temporary.secretKey];
-    case 'smtp': {
-      const url = new URL(temporary.url);
-      return [temporary.url, decodeURIComponent(url.password), url.password].filter((s) => s.length >= 4);
-    }
+    case 'smtp':
+      return smtpSecrets(temporary.url);
     case 'slack':
-      return [temporary.webhookUrl, new URL(temporary.webhookUrl).pathname].filter((s) => s.length > 1);
+      return slackSecrets(temporary.webhookUrl);
   }
+}
+
+/** Every configured secret a provider could quote back (the SIDs and hosts are not secret). */
+function configuredSecrets(env: CredentialEnv): string[] {
+  return [
+    env.TWILIO_AUTH_TOKEN,
+    env.OPENAI_API_KEY,
+    env.STRIPE_SECRET_KEY,
+    ...(env.SMTP_URL ? smtpSecrets(env.SMTP_URL) : []),
+    ...(env.SLACK_WEBHOOK_URL ? slackSecrets(env.SLACK_WEBHOOK_URL) : []),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+}
+
+function smtpSecrets(smtpUrl: string): string[] {
+  const url = new URL(smtpUrl);
+  return [smtpUrl, decodeURIComponent(url.password), url.password].filter((s) => s.length >= 4);
+}
+
+function slackSecrets(webhookUrl: string): string[] {
+  return [webhookUrl, new URL(webhookUrl).pathname].filter((s) => s.length > 1);
 }
 
 /**

@@ -84,6 +84,18 @@ describe('human takeover', () => {
     expect(detail.conversation.takeover).toMatchObject({ aiPaused: true, by: shop.session.userId });
 
     expect((await api('POST', `/api/conversations/${conversation.id}/resume`)).json()).toEqual({ id: conversation.id, aiPaused: false });
+    // Each step is on the shop's audit trail: who (the merchant, from their address), what, on which record.
+    const trail = await h.prisma.auditLog.findMany({
+      where: { tenantId: shop.tenantId, action: { in: ['conversation.takeover', 'conversation.manual_reply', 'conversation.resume'] }, targetId: { in: [conversation.id, message.id] } },
+      orderBy: { createdAt: 'asc' },
+    });
+    const who = { tenantId: shop.tenantId, actorType: 'user', actorUserId: shop.session.userId, workflowId: null, ip: expect.any(String) };
+    expect(trail).toEqual([
+      expect.objectContaining({ ...who, action: 'conversation.takeover', targetType: 'conversation', targetId: conversation.id, details: null }),
+      expect.objectContaining({ ...who, action: 'conversation.manual_reply', targetType: 'message', targetId: message.id, details: { conversationId: conversation.id } }),
+      expect.objectContaining({ ...who, action: 'conversation.resume', targetType: 'conversation', targetId: conversation.id, details: null }),
+    ]);
+    expect(JSON.stringify(trail)).not.toContain('10% off');
     await say(customer, 'And the wool beanie hat?');
     await sentCount(customer, 3);
     expect((await sentTo(h.control, customer))[2]!.body).toContain('Wool Beanie Hat');

@@ -67,8 +67,13 @@ interface StatusBody {
 
 describe('health check end to end', () => {
   it('a manual check probes database, Temporal, Twilio and OpenAI and is recorded', async () => {
-    const { runId, body } = await runCheckAndWait();
+    const { runId, workflowId, body } = await runCheckAndWait();
     expect(body.lastHealthCheck?.status).toBe('ok');
+    // Starting a check is an operator action: on the platform trail, with who and which run.
+    const started = await api.prisma.auditLog.findMany({ where: { action: 'ops.health_check_started', actorUserId: admin.userId } });
+    expect(started).toEqual([
+      expect.objectContaining({ tenantId: null, actorType: 'operator', targetType: 'workflow', targetId: workflowId, details: { runId }, ip: expect.any(String) }),
+    ]);
     expect(body.lastHealthCheck?.components.map((c) => [c.name, c.status])).toEqual([
       ['database', 'up'],
       ['temporal', 'up'],

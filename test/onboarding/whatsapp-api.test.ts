@@ -91,7 +91,7 @@ describe('/api/whatsapp', () => {
     expect(waiting.onboarding!.steps.find((x) => x.id === 'sender')).toMatchObject({ state: 'waiting', nextPollAt: expect.any(String) });
 
     const phone = uniquePhone();
-    await control.createSender(sub!.sid, { phoneNumber: phone, onlineAfterMs: 0 });
+    const sender = await control.createSender(sub!.sid, { phoneNumber: phone, onlineAfterMs: 0 });
     expect((await call(s, 'POST', '/api/whatsapp/check-now')).statusCode).toBe(202);
     const connected = await eventually(async () => {
       const c = await connection(s);
@@ -107,8 +107,15 @@ describe('/api/whatsapp', () => {
     const { messages } = await control.messages({ accountSid: sub!.sid, direction: 'outbound-api' });
     expect(messages.map((m) => [m.to, m.messagingServiceSid])).toEqual([['whatsapp:+447700900123', connected.messagingServiceSid]]);
 
+    // Twilio refusing the test message (the sender went offline): a 502 with the reason, and on the trail.
+    await control.setSenderStatus(sender.sid, 'OFFLINE');
+    const refused = await call(s, 'POST', '/api/whatsapp/test-message', { to: '+447700900456' });
+    expect(refused.statusCode).toBe(502);
+    expect(refused.json<{ message: string }>().message).toContain('code 63007');
+    await control.setSenderStatus(sender.sid, 'ONLINE');
+
     const secrets = [MASTER_TOKEN, sub!.authToken, ...keysOf(fake, sub!.sid).map((k) => k.secret)];
-    for (const body of [JSON.stringify(waiting), JSON.stringify(connected), sent.body]) {
+    for (const body of [JSON.stringify(waiting), JSON.stringify(connected), sent.body, refused.body]) {
       for (const secret of secrets) expect(body).not.toContain(secret);
     }
 
@@ -119,8 +126,28 @@ describe('/api/whatsapp', () => {
     }, 'disconnected');
     expect(gone.phoneNumber).toBeNull();
     expect(keysOf(fake, sub!.sid)).toEqual([]);
-    const actions = (await api.prisma.auditLog.findMany({ where: { tenantId: s.tenantId }, orderBy: { createdAt: 'asc' } })).map((a) => a.action);
-    expect(actions).toEqual(expect.arrayContaining(['integration.connect_requested', 'integration.connected', 'integration.test_message', 'integration.disconnected']));
+    const trail = await api.prisma.auditLog.findMany({ where: { tenantId: s.tenantId, action: { startsWith: 'integration.' } }, orderBy: { createdAt: 'asc' } });
+    expect(trail.map((a) => a.action)).toEqual([
+      'integration.connect_requested',
+      'integration.connect_requested', // the double click, which joined the same run
+      'integration.connected',
+      'integration.test_message',
+      'integration.test_message',
+      'integration.disconnect_requested',
+      'integration.disconnected',
+    ]);
+    const entry = (action: string) => trail.filter((a) => a.action === action);
+    // Requests are the merchant's, from their address; what the workflow did carries its workflow id.
+    const merchant = { actorType: 'user', actorUserId: s.userId, workflowId: null, ip: expect.any(String) };
+    expect(entry('integration.connect_requested')).toEqual([1, 2].map(() => expect.objectContaining({ ...merchant, details: { workflowId: run.workflowId, runId: run.runId } })));
+    expect(entry('integration.disconnect_requested')[0]).toMatchObject({ ...merchant, details: { workflowId: `onboarding:${s.tenantId}` } });
+    for (const action of ['integration.connected', 'integration.disconnected']) {
+      expect(entry(action)[0], action).toMatchObject({ actorType: 'workflow', actorUserId: null, workflowId: `onboarding:${s.tenantId}`, ip: null });
+    }
+    expect(entry('integration.test_message').map((a) => a.details)).toEqual([
+      { to: '+44•••••••123', outcome: 'sent', messageSid: sent.json<{ messageSid: string }>().messageSid },
+      { to: '+44•••••••456', outcome: 'failed', reason: expect.stringContaining('code 63007') },
+    ]);
   });
 
   it('shows a failure with its reason and retries it as a new run', async () => {

@@ -114,6 +114,11 @@ describe('operators: every tenant, filtered and paged', () => {
     expect(body.workflowUrl).toContain(encodeURIComponent(body.actor.workflowId).slice(0, 10));
     expect(res.body).not.toContain('8a2e:370:7334');
     expect((await get(operator, '/api/ops/audit/does-not-exist')).statusCode).toBe(404);
+    // Opening it is on the trail: as the operator, under the entry's tenant, naming the entry.
+    const opened = await api.prisma.auditLog.findMany({ where: { action: 'ops.audit_entry_opened', actorUserId: operator.userId } });
+    expect(opened).toEqual([
+      expect.objectContaining({ tenantId: shopA.tenantId, actorType: 'operator', targetType: 'audit_entry', targetId: withWorkflow.id, details: { action: 'seed.upload' } }),
+    ]);
   });
 
   it('refuses a forged cursor with 400', async () => {

@@ -134,21 +134,27 @@ describe('configured credentials', () => {
   });
 });
 
+/** A shop with a Twilio subaccount (at the stand-in) and the API key WARA stored for it; `revoke` removes the key at Twilio. */
+async function shopWithSubaccount() {
+  const shop = await signUp(api.app, { companyName: `Sub Shop ${randomUUID().slice(0, 6)}` });
+  const master = createTwilioClient({ accountSid: MASTER_SID, authToken: MASTER_TOKEN, baseUrl: twilio.url });
+  const sub = await master.api.v2010.accounts.create({ friendlyName: `wara:${shop.tenantId}` });
+  const key = await master.api.v2010.accounts(sub.sid).newKeys.create({ friendlyName: 'wara' });
+  const account = await api.prisma.integrationAccount.create({ data: { tenantId: shop.tenantId, status: 'connected', subaccountSid: sub.sid } });
+  const credentials = createTenantCredentials(api.prisma, createSecretBox(parseKeyring(api.deps.env.SECRETS_ENCRYPTION_KEYS!)));
+  await credentials.storeApiKey({ tenantId: shop.tenantId, accountId: account.id }, { sid: key.sid, secret: key.secret! });
+  return { shop, sub, key, revoke: () => master.api.v2010.accounts(sub.sid).keys(key.sid).remove() };
+}
+
 describe("a shop's Twilio subaccount", () => {
   it('is tested with the API key WARA stored for it, and fails once that key is revoked', async () => {
-    const shop = await signUp(api.app, { companyName: `Sub Shop ${randomUUID().slice(0, 6)}` });
-    const master = createTwilioClient({ accountSid: MASTER_SID, authToken: MASTER_TOKEN, baseUrl: twilio.url });
-    const sub = await master.api.v2010.accounts.create({ friendlyName: `wara:${shop.tenantId}` });
-    const key = await master.api.v2010.accounts(sub.sid).newKeys.create({ friendlyName: 'wara' });
-    const account = await api.prisma.integrationAccount.create({ data: { tenantId: shop.tenantId, status: 'connected', subaccountSid: sub.sid } });
-    const credentials = createTenantCredentials(api.prisma, createSecretBox(parseKeyring(api.deps.env.SECRETS_ENCRYPTION_KEYS!)));
-    await credentials.storeApiKey({ tenantId: shop.tenantId, accountId: account.id }, { sid: key.sid, secret: key.secret! });
+    const { shop, sub, key, revoke } = await shopWithSubaccount();
 
     const ok = (await post(api, operator, '/api/ops/credentials/test-tenant', { tenantId: shop.tenantId })).json<Results>();
     expect(ok.results).toEqual([expect.objectContaining({ provider: 'twilio', status: 'ok', target: expect.stringContaining(sub.sid) })]);
     expect(JSON.stringify(ok)).not.toContain(key.secret!);
 
-    await master.api.v2010.accounts(sub.sid).keys(key.sid).remove();
+    await revoke();
     const revoked = (await post(api, operator, '/api/ops/credentials/test-tenant', { tenantId: shop.tenantId })).json<Results>();
     expect(revoked.results[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/401|20003/) });
     // The shop sees that its connection was checked by WARA staff.
@@ -259,5 +265,37 @@ describe('npm run creds:test', () => {
     expect(missing.code).toBe(0);
     expect(missing.stdout).toMatch(/^stripe\s+not configured\s+STRIPE_SECRET_KEY is not set$/m);
     expect((await credsTest({}, 'twillio')).code).toBe(2);
+  });
+
+  it("-- twilio --tenant ID tests that shop's subaccount: one line, exit 1 with the reason once its key is revoked", async () => {
+    const { shop, sub, key, revoke } = await shopWithSubaccount();
+    const keys = { ...providerEnv, SECRETS_ENCRYPTION_KEYS: api.deps.env.SECRETS_ENCRYPTION_KEYS! };
+    const ok = await credsTest(keys, 'twilio', '--tenant', shop.tenantId);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^twilio\\s+ok\\s+\\d+ ms\\s+subaccount ${sub.sid} of Sub Shop`))]);
+    expect(ok.stdout + ok.stderr).not.toContain(key.secret!);
+
+    await revoke();
+    const revoked = await credsTest(keys, 'twilio', `--tenant=${shop.tenantId}`);
+    expect(revoked.code).toBe(1);
+    expect(revoked.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^twilio\\s+failed\\s+\\d+ ms\\s+subaccount ${sub.sid} .*(401|20003)`))]);
+    // Under the shop's own trail, as the command-line tests are.
+    const audit = await api.prisma.auditLog.findMany({ where: { tenantId: shop.tenantId, action: 'ops.credentials_tested', details: { path: ['via'], equals: 'cli' } }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((a) => [a.actorType, a.targetId, (a.details as { status: string }).status])).toEqual([
+      ['system', 'twilio', 'ok'],
+      ['system', 'twilio', 'failed'],
+    ]);
+
+    // A shop that never connected has nothing that could send: a failure with the reason, not a pass.
+    const unconnected = await signUp(api.app);
+    const none = await credsTest(keys, '--tenant', unconnected.tenantId);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/^twilio\s+not configured\s+this shop has no Twilio subaccount/m);
+
+    const unknown = await credsTest(keys, 'twilio', '--tenant', 'no-such-tenant');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('no tenant with id no-such-tenant');
+    expect((await credsTest(keys, 'openai', '--tenant', shop.tenantId)).code).toBe(2);
+    expect((await credsTest(keys, 'twilio', '--tenant')).code).toBe(2);
   });
 });

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthProbeActivities, type HealthProbe } from '../../activities/health-probes.js';
+import { analyticsFreshnessProbe } from '../../activities/analytics.js';
+import { ComponentDegraded, createHealthProbeActivities, type HealthProbe } from '../../activities/health-probes.js';
 import { createHealthTextfileActivities } from '../../activities/health-textfile.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { HEALTH_TEXTFILE_NAME } from '../../lib/health/textfile.js';
 import type { HealthCheckResult } from '../../lib/health/types.js';
-import { analyticsFreshnessProbe, buildHealthProbes } from '../../worker/probes.js';
+import { buildHealthProbes } from '../../worker/probes.js';
 import { healthCheckWorkflow } from '../../workflows/health-check.js';
 import { testEnv } from '../support/api.js';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
@@ -18,7 +19,7 @@ import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
 /*
  * The scheduled health check also leaves its result where node_exporter's textfile collector reads it:
  * `wara_health.prom` in HEALTH_TEXTFILE_DIR, replaced atomically (never half a file), in Prometheus' text
- * format. And the hook analytics will use: a stale refresh reads as a component down, so the same alert pages.
+ * format. A stale analytics refresh shows there as a degraded component (the probe the worker wires pages for it).
  */
 let dir: string;
 let temporal: TestWorkflowEnvironment;
@@ -117,24 +118,37 @@ describe('the health check workflow', () => {
     expect(text.get('wara_health_component_up{component="temporal"}')).toBe(1);
   });
 
-  it('analytics hook: a stale refresh is a component down, and the check alerts for it', async () => {
+  it('analytics: a stale refresh is a degraded component in the textfile, paged once by its probe, not as a failed check', async () => {
     const watermark = `health-test-${randomUUID()}`;
     await prisma.analyticsWatermark.create({ data: { name: watermark, lastRunAt: new Date(Date.now() - 3 * 60 * 60_000) } });
-    const stale = analyticsFreshnessProbe(prisma, 2 * 60 * 60_000, { watermark });
-    await expect(stale()).rejects.toThrow(/analytics refresh is stale: last run 180 min ago \(limit 120 min\)/);
-    await expect(analyticsFreshnessProbe(prisma, 60_000, { watermark: `${watermark}-never` })()).rejects.toThrow(/never run/);
-    expect(await analyticsFreshnessProbe(prisma, 4 * 60 * 60_000, { watermark })()).toBe('refreshed 180 min ago');
+    const paged: string[] = [];
+    // The probe the worker wires (activities/analytics.ts), on a watermark of this test's own.
+    const stale = analyticsFreshnessProbe({ prisma, maxLagMs: 2 * 60 * 60_000, watermark, alert: async (alert) => void paged.push(alert.dedupeKey) });
+    await expect(stale()).rejects.toThrow(ComponentDegraded);
+    await expect(stale()).rejects.toThrow(/^analytics refresh lag 3 h 0 min \(limit 2 h 0 min\): charts stop at /);
 
     const own = await mkdtemp(join(dir, 'run-'));
+    paged.length = 0;
     const { outcome, alerts } = await runCheck(new Map<string, HealthProbe>([['database', async () => 'PostgreSQL'], ['analytics', stale]]), own);
-    expect(outcome.status).toBe('failed');
-    expect(alerts).toEqual(['Health check failed: analytics down']);
-    expect(samples(await readFile(join(own, HEALTH_TEXTFILE_NAME), 'utf8')).get('wara_health_component_up{component="analytics"}')).toBe(0);
+    expect(outcome.status).toBe('degraded');
+    // Charts being behind pages once (the probe's alert), and the check itself raises no "failed" alert.
+    expect(alerts).toEqual([]);
+    expect(new Set(paged).size).toBe(1);
+    expect([...paged][0]).toMatch(/^analytics\.stale:/);
+    const text = samples(await readFile(join(own, HEALTH_TEXTFILE_NAME), 'utf8'));
+    expect(text.get('wara_health_check_success')).toBe(1);
+    expect(text.get('wara_health_check_status{status="degraded"}')).toBe(1);
+    expect(text.get('wara_health_component_up{component="analytics"}')).toBe(1);
+    expect(text.get('wara_health_component_degraded{component="analytics"}')).toBe(1);
+    expect(text.get('wara_health_component_degraded{component="database"}')).toBe(0);
     await prisma.analyticsWatermark.delete({ where: { name: watermark } });
 
-    // Off until analytics exists: the worker's probes have no analytics component yet.
+    // The worker's probes: no analytics component without ANALYTICS_STALE_AFTER_MINUTES; with it, the same
+    // degraded-when-stale probe (a 1 ms limit is always exceeded: degraded, never down).
     const env = testEnv();
     expect([...buildHealthProbes({ env, prisma, temporal: temporal.client }).keys()]).not.toContain('analytics');
-    expect([...buildHealthProbes({ env, prisma, temporal: temporal.client }, { analyticsMaxAgeMs: 7_200_000 }).keys()]).toContain('analytics');
+    const wired = buildHealthProbes({ env, prisma, temporal: temporal.client }, { analyticsMaxAgeMs: 1 });
+    const probed = await createHealthProbeActivities({ probes: new Map([['analytics', wired.get('analytics')!]]) }).probeComponent('analytics');
+    expect(probed).toMatchObject({ name: 'analytics', status: 'degraded', detail: expect.stringMatching(/analytics refresh (lag |has never finished)/) });
   });
 });
