@@ -3,6 +3,7 @@
 // harmlessly (the flag is set to the same values; the email's outbox row is keyed by the hand-off message).
 import { handoffEmail, type HandoffReason } from '../lib/agent/handoff.js';
 import { markHandedOff } from '../lib/agent/attention-store.js';
+import { recordNoReply } from '../lib/conversations/no-reply.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import type { SendEmailInput } from './email.js';
 
@@ -17,9 +18,11 @@ export interface AgentDeps {
 export interface HandOffInput {
   tenantId: string;
   conversationId: string;
-  /** The message that told the customer: keys the email, so a retry sends it once. */
+  /** The message that told the customer (the away message, for `window_closed_while_away`): keys the email, so a retry sends it once. */
   messageId: string;
   reason: HandoffReason;
+  /** Customer messages this hand-off leaves unanswered by the AI (the held turn): marked with the reason. */
+  unanswered?: string[];
 }
 
 export function createAgentActivities(deps: AgentDeps) {
@@ -28,6 +31,9 @@ export function createAgentActivities(deps: AgentDeps) {
     async handOffToMerchant(input: HandOffInput): Promise<{ notified: number }> {
       const conversation = await markHandedOff(deps.prisma, input);
       if (!conversation) return { notified: 0 };
+      if (input.unanswered?.length && input.reason === 'window_closed_while_away') {
+        await recordNoReply(deps.prisma, { tenantId: input.tenantId, inboundSids: input.unanswered, reason: input.reason });
+      }
       const tenant = await deps.prisma.tenant.findUnique({
         where: { id: input.tenantId },
         select: { name: true, users: { where: { role: 'owner' }, select: { id: true, email: true }, orderBy: { createdAt: 'asc' }, take: 5 } },

@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Alert } from '../lib/alerts/channels.js';
 import { describeLag, readAnalyticsFreshness } from '../lib/analytics/freshness.js';
 import { rebuildAnalytics } from '../lib/analytics/rebuild.js';
-import { refreshAnalyticsChunk, DEFAULT_CHUNK_EVENTS } from '../lib/analytics/refresh.js';
+import { refreshAnalyticsChunk, DEFAULT_CHUNK_EVENTS, type RefreshSkip } from '../lib/analytics/refresh.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import { sqlPool } from '../lib/db/sql.js';
 import type { AnalyticsRebuildResult } from '../workflows/contracts/analytics-refresh.js';
@@ -21,15 +21,24 @@ export interface RefreshChunkSummary {
   caughtUp: boolean;
   countedThrough: string | null;
   ms: number;
+  /**
+   * The chunk did nothing because a rebuild holds the watermark ('rebuild in progress') or another refresh
+   * does: not a failure, the run ends there and the next scheduled run carries on. Absent in results recorded
+   * before this field existed.
+   */
+  skipped?: RefreshSkip | null;
 }
 
 export function createAnalyticsActivities(deps: AnalyticsDeps) {
   const pool = sqlPool(deps.prisma);
   return {
-    /** One chunk in one transaction; a retry after a crash resumes from the committed watermark. */
+    /**
+     * One chunk in one transaction; a retry after a crash resumes from the committed watermark. While a rebuild
+     * runs it returns at once with `skipped` (it never waits for the rebuild's lock, so it never times out).
+     */
     async refreshAnalyticsChunk(): Promise<RefreshChunkSummary> {
       const chunk = await refreshAnalyticsChunk(pool, { maxEvents: deps.chunkEvents ?? DEFAULT_CHUNK_EVENTS });
-      return { events: chunk.events, caughtUp: chunk.caughtUp, countedThrough: chunk.countedThrough?.toISOString() ?? null, ms: chunk.ms };
+      return { events: chunk.events, caughtUp: chunk.caughtUp, countedThrough: chunk.countedThrough?.toISOString() ?? null, ms: chunk.ms, skipped: chunk.skipped };
     },
 
     /** Heartbeats while its one long transaction runs, so a lost worker is noticed in a minute, not an hour. */

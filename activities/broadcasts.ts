@@ -18,7 +18,11 @@ export function createBroadcastActivities({ prisma }: BroadcastStoreDeps) {
   const pool = sqlPool(prisma);
 
   return {
-    /** Freezes the audience (once) and marks the broadcast running; refused while the billing gate is closed. */
+    /**
+     * Freezes the audience (once) and marks the broadcast running; refused while the billing gate is closed. The
+     * `started` audit entry commits with the freeze (only the first start writes it), so a retry neither loses
+     * nor doubles it.
+     */
     async startBroadcast({ tenantId, broadcastId }: { tenantId: string; broadcastId: string }): Promise<StartResult> {
       const broadcast = await prisma.broadcast.findFirst({ where: { id: broadcastId, tenantId } });
       if (!broadcast) return { total: 0, blocked: null, fatal: 'The broadcast no longer exists.' };
@@ -26,17 +30,13 @@ export function createBroadcastActivities({ prisma }: BroadcastStoreDeps) {
       if (!access.decision.allowed) return { total: 0, blocked: { reason: access.decision.reason, message: access.decision.message }, fatal: null };
       const audience = audienceSchema.safeParse(broadcast.audience);
       if (!audience.success) return { total: 0, blocked: null, fatal: 'The broadcast’s audience could not be read.' };
-      const total = await freezeRecipients(pool, { tenantId, broadcastId, channel: broadcast.channel, audience: audience.data });
-      if (broadcast.startedAt === null) {
-        await writeAudit(prisma, {
-          tenantId,
-          ...actingWorkflow(),
-          action: AUDIT_ACTIONS.broadcast.started,
-          targetType: 'broadcast',
-          targetId: broadcastId,
-          details: { recipients: total, channel: broadcast.channel },
-        });
-      }
+      const { total } = await freezeRecipients(pool, {
+        tenantId,
+        broadcastId,
+        channel: broadcast.channel,
+        audience: audience.data,
+        started: { action: AUDIT_ACTIONS.broadcast.started, workflowId: actingWorkflow().workflowId },
+      });
       return { total, blocked: null, fatal: null };
     },
 

@@ -8,8 +8,9 @@ import { fallbackAnswer } from '../lib/ai/answer-check.js';
 import { recordOptOutChange } from '../lib/conversations/opt-out-store.js';
 import { recordGatedTurn, recordNoReply } from '../lib/conversations/no-reply.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
-import { insertReplyIntent, loadReplyState, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import { insertReplyIntent, loadReplyState, settleUnsent, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import type { PrismaClient } from '../lib/db/client.js';
+import { sqlPool } from '../lib/db/sql.js';
 import type { ReplyInput } from '../workflows/contracts/reply.js';
 import { actingWorkflow } from './workflow-actor.js';
 
@@ -60,11 +61,18 @@ export function createConversationStoreActivities({ prisma }: ConversationStoreD
       await recordNoReply(prisma, input);
     },
 
-    /** Twilio kept failing for this message: mark it so, unless Twilio's own callbacks already decided. */
+    /**
+     * Twilio kept failing for this message: mark it so, unless Twilio's own callbacks already decided. An AI
+     * reply that was never sent is not a reply used: it leaves the period's count and the meter outbox (once).
+     */
     async recordSendGaveUp(input: { messageId: string; reason: string }): Promise<void> {
-      await prisma.message.updateMany({
-        where: { id: input.messageId, providerMessageSid: null, status: { in: ['queued', 'sending'] } },
-        data: { status: 'failed', errorCode: 'send_gave_up', errorMessage: input.reason.slice(0, 500), statusUpdatedAt: new Date() },
+      await settleUnsent(sqlPool(prisma), {
+        messageId: input.messageId,
+        status: 'failed',
+        errorCode: 'send_gave_up',
+        errorMessage: input.reason,
+        at: new Date(),
+        onlyWhilePending: true,
       });
     },
   };

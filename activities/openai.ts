@@ -5,7 +5,7 @@
 // it: settings, knowledge, business hours and hand-off rules (lib/ai/compose-reply.ts, lib/agent/).
 import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI, { APIError } from 'openai';
-import { awayMessageText, hoursAt } from '../lib/agent/business-hours.js';
+import { awayMessageText, hoursAt, opensAfterWindow } from '../lib/agent/business-hours.js';
 import type { HandoffReason } from '../lib/agent/handoff.js';
 import { recordAwayMessage, storedHandoff } from '../lib/agent/attention-store.js';
 import { knowledgeSources } from '../lib/agent/knowledge-retrieve.js';
@@ -149,7 +149,9 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
         // now (the workflow holds later turns of this closed spell without asking again), the answer at opening.
         const hours = input.at === undefined || input.afterHours ? null : hoursAt(agent.settings.businessHours, input.at);
         if (hours && !hours.open && agent.settings.businessHours.outsideHours === 'away') {
-          const body = awayMessageText(agent.settings.businessHours, hours.opensAt);
+          // Opening after WhatsApp's window closes: the held turn will go to the merchant, so promise no answer.
+          const beyondWindow = opensAfterWindow(hours.opensAt, input.windowClosesAt) ? { shop: tenantName, language: agent.settings.languages[0] } : undefined;
+          const body = awayMessageText(agent.settings.businessHours, hours.opensAt, beyondWindow);
           const away = await recordAwayMessage(deps.prisma, { tenantId: input.tenantId, conversationId: input.conversationId, inboundSid: replyTo, body, agentVersion: agent.version });
           return { ...away, send: true, reason: null, ...(hours.opensAt !== null ? { holdUntil: hours.opensAt } : {}) };
         }

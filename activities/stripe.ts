@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import { applyStripeState } from '../lib/billing/billing-store.js';
-import { REPLY_METER_EVENT, TRIAL_PLAN, type BillingSnapshot } from '../lib/billing/plans.js';
+import { REPLY_METER_EVENT, trialCarriesOver, type BillingSnapshot } from '../lib/billing/plans.js';
 import { currentSubscription, invoiceView, subscriptionView } from '../lib/billing/stripe-view.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import { sqlPool } from '../lib/db/sql.js';
@@ -19,8 +19,6 @@ export interface StripeDeps {
   stripe: Stripe | null;
 }
 
-/** Stripe refuses a trial_end closer than 48 hours; a shorter remaining trial is paid at once instead. */
-const MIN_TRIAL_CARRY_MS = 49 * 60 * 60 * 1000;
 /** Stripe refuses meter events older than 35 days (asynchronously): older rows are dropped unreported. */
 const METER_MAX_AGE_MS = 34 * 24 * 60 * 60 * 1000;
 /** Meter events in flight at once while reporting a batch. */
@@ -154,7 +152,8 @@ export function createStripeActivities(deps: StripeDeps) {
       }
       if (!price) throw ApplicationFailure.nonRetryable(`Stripe has no price ${plan.lookupKey}`, 'UnknownPlan');
       const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: input.tenantId }, select: { plan: true, trialEndsAt: true } });
-      const carryTrial = tenant.plan === TRIAL_PLAN && tenant.trialEndsAt !== null && tenant.trialEndsAt.getTime() - Date.now() >= MIN_TRIAL_CARRY_MS;
+      // Stripe refuses a trial_end closer than 48 hours; a shorter remaining trial is paid at once instead.
+      const carryTrial = trialCarriesOver(tenant, Date.now());
       const session = await call(() =>
         stripe.checkout.sessions.create(
           {

@@ -7,13 +7,15 @@
 //    status callback URL carries the row id (`?m=`), and the sid is recorded when Twilio answers;
 //  - a row stamped but without a sid (a crash, a timeout) is left alone until that attempt cannot still be in
 //    flight, then looked up at Twilio: found → recorded, not found → it never landed, so sending now is the first.
-// Twilio's "slow down" (429 / 20429, 63018) ends the batch early and tells the workflow to back off; a 429'd send
-// was not accepted, so its stamp is lifted and it goes first in the next batch.
+// Twilio's "slow down" (429 / 20429, 63018) ends the batch early and tells the workflow to back off for as long
+// as Twilio's Retry-After says; a 429'd send was not accepted, so its stamp is lifted and it goes first in the
+// next batch. The pace is the broadcast's, not the batch's: lib/broadcasts/pacing.ts.
 import { Context, log } from '@temporalio/activity';
 import { AUDIT_ACTIONS, writeAudit } from '../lib/audit.js';
 import { readReplyAccess } from '../lib/billing/reply-access.js';
 import { markOptedOutByCarrier } from '../lib/broadcasts/consent.js';
 import { placeholdersOf, renderSms, renderTemplate, templateValues, variablesSchema, type Variables } from '../lib/broadcasts/message.js';
+import { maxPerSecond, SendPacer } from '../lib/broadcasts/pacing.js';
 import {
   claimRecipients,
   clearAttempt,
@@ -29,6 +31,7 @@ import {
   type FailedItem,
   type SentItem,
 } from '../lib/broadcasts/recipients.js';
+import { retryAfterOf, surfaceRetryAfter } from '../lib/broadcasts/retry-after.js';
 import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
 import { twilioStatus } from '../lib/conversations/status.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
@@ -46,9 +49,11 @@ export interface TwilioBroadcastDeps {
   publicUrl: string;
   /** Longer than the Twilio client's request timeout: after it, an unanswered attempt has landed or never will. */
   settleMs?: number;
-  /** Twilio calls in flight at once within a batch (default: a quarter of a second's worth, 16 to 256). */
+  /** Twilio calls in flight at once within a batch (default: half a second's worth, 16 to 256). */
   concurrency?: number;
   now?: () => number;
+  /** The pacing clock (monotonic ms; default performance.now). */
+  pacingClock?: () => number;
 }
 
 export interface BatchInput {
@@ -60,13 +65,36 @@ export interface BatchInput {
   ratePerSecond: number;
   /** Recently sent recipients (seq above this) whose message WhatsApp failed with 63018 are sent again. */
   recheckAfterSeq: number;
-  /** How late this batch starts against the broadcast's timeline (its first sends catch up, within limits). */
+  /**
+   * How far behind the broadcast's timeline this batch starts (the workflow keeps one timeline for the whole
+   * broadcast): its sends win that back at up to CATCH_UP × the rate, and what is left carries to the next batch.
+   */
   lateMs?: number;
+}
+
+/** How one batch kept to the broadcast's timeline (the bench prints these; the workflow does not read them). */
+export interface BatchTiming {
+  /** From the activity's start to its first send: the billing gate, set-up, recipients, the first claim and stamp. */
+  setupMs: number;
+  /** Behind the timeline as the workflow scheduled it, at the first send, at the worst, and at the last send. */
+  behindAtStartMs: number;
+  behindAtFirstMs: number;
+  maxBehindMs: number;
+  behindAtEndMs: number;
+  /** First send to last send. */
+  sendSpanMs: number;
+  /** Last send to the report: the last answers and writes. */
+  tailMs: number;
+  /** Sends Twilio refused with 429 / 20429. */
+  refused: number;
+  /** The most sends this batch made in any sliding second. */
+  maxPerSecond: number;
 }
 
 export interface BatchReport extends BatchResult {
   /** The highest recipient seq this batch handled (the workflow's 63018 re-check window follows it). */
   maxSeq: number;
+  timing?: BatchTiming;
 }
 
 interface BroadcastSetup {
@@ -99,26 +127,24 @@ const OPTED_OUT_AT_CARRIER = 21610;
 const LOOKUP_SKEW_MS = 2 * 60_000;
 /** A message failed for 63018 is tried this many times in all. */
 const MAX_ATTEMPTS = 3;
-/**
- * Sends follow a timeline (the i-th at start + i/rate), so the count over any second stays at the rate; after a
- * stall (the machine, the database) the sends it delayed catch up at most this much faster. A batch that starts
- * late catches up at most this far back: beyond it, its time is lost rather than sent in a burst.
- */
-const CATCH_UP = 1.08;
-const MAX_CATCH_UP_MS = 1_000;
 const FLUSH_EVERY_MS = 250;
+/** Groups claimed and stamped ahead of the one being sent (each a tenth of a second's sends): a slow write does not stall the pace. */
+const PREPARE_AHEAD = 3;
 /** Sends in flight at once, at most (the worker's Twilio client keeps as many connections: worker/activities.ts). */
 export const MAX_IN_FLIGHT = 256;
 
 export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
   const pool = sqlPool(deps.prisma);
   const now = deps.now ?? Date.now;
+  const clock = deps.pacingClock ?? (() => performance.now());
   const settleMs = deps.settleMs ?? 20_000;
-  // Enough sends in flight for the rate at Twilio's latency (a create answers in ~100-250 ms): 500 msg/s needs
-  // over a hundred at once. The pacing, not this, sets the rate.
-  const concurrencyFor = (rate: number) => deps.concurrency ?? Math.min(MAX_IN_FLIGHT, Math.max(16, Math.ceil(rate / 4)));
+  // Enough sends in flight for the rate at Twilio's latency (a create answers in ~100-250 ms, more when Twilio
+  // or the machine is slow): half a second's worth, so 500 msg/s keeps 250 open. The pacing, not this, sets the rate.
+  const concurrencyFor = (rate: number) => deps.concurrency ?? Math.min(MAX_IN_FLIGHT, Math.max(16, Math.ceil(rate / 2)));
   const setups = new TtlCache<string, BroadcastSetup>(30_000);
   const clients = new TtlCache<string, TwilioClient>(5 * 60_000);
+  // Each broadcast's pacer outlives its batch on this worker, so the sliding-second cap spans batch boundaries.
+  const pacers = new TtlCache<string, SendPacer>(60_000, 1_000, clock);
 
   const loadSetup = async (tenantId: string, broadcastId: string): Promise<BroadcastSetup | null> => {
     const cached = setups.get(broadcastId);
@@ -137,7 +163,7 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
     if (!deps.credentials) throw new Error('SECRETS_ENCRYPTION_KEYS is not configured');
     const key = await deps.credentials.loadApiKey({ tenantId: setup.tenantId, accountId: setup.accountId });
     if (!key) throw new Error('No API key is stored for this Twilio account');
-    const client = deps.connect({ accountSid: setup.subaccountSid, apiKey: key.sid, apiSecret: key.secret });
+    const client = surfaceRetryAfter(deps.connect({ accountSid: setup.subaccountSid, apiKey: key.sid, apiSecret: key.secret }));
     clients.set(setup.accountId, client);
     return client;
   };
@@ -180,6 +206,7 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
   };
 
   async function sendBatch(input: BatchInput, beat: Heartbeater): Promise<BatchReport> {
+    const startedAt = clock();
     const report: BatchReport = { processed: 0, calls: 0, sent: 0, failed: 0, skipped: 0, done: false, throttled: null, blocked: null, fatal: null, maxSeq: input.recheckAfterSeq };
     // The billing gate, every batch: a trial that ends mid-broadcast pauses it at the next batch.
     const access = await readReplyAccess(deps.prisma, input.tenantId);
@@ -229,8 +256,8 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
       }
     }
 
-    // Claimed just ahead of sending, a group at a time (the first before any send, each next one while the one
-    // before it is sent), so writing a few thousand message rows never stalls the pace.
+    // Claimed just ahead of sending, a group at a time (the first before any send, the next few while the one
+    // before them is sent), so writing a few thousand message rows never stalls the pace.
     type Item = { row: ClaimedRecipient; messageId: string; body: string; claimed: boolean };
     const items: Item[] = [
       ...toSend.map((i) => ({ ...i, claimed: true })),
@@ -274,18 +301,25 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
       return flushing;
     };
 
-    // Evenly spaced sends on a timeline that continues from the previous batch: the i-th send of this batch is
-    // due at (batch start - how late it started) + i/rate. A batch that started late catches up, never faster
-    // than CATCH_UP times the rate, so the broadcast holds its rate over its whole length and never bursts.
+    // The broadcast's timeline, not the batch's: this batch's first send was due `lateMs` ago (the workflow
+    // keeps the line across batches), and the pacer wins lost time back at most CATCH_UP × the rate in any
+    // second. Its sliding-second cap carries over from this broadcast's previous batch on this worker.
     const concurrency = concurrencyFor(input.ratePerSecond);
-    const intervalMs = 1000 / input.ratePerSecond;
-    const minGapMs = intervalMs / CATCH_UP;
-    const origin = now() - Math.min(Math.max(input.lateMs ?? 0, 0), MAX_CATCH_UP_MS);
+    let pacer = pacers.get(input.broadcastId);
+    if (!pacer || pacer.ratePerSecond !== input.ratePerSecond) pacer = new SendPacer(input.ratePerSecond);
+    pacers.set(input.broadcastId, pacer);
+    const lateMs = Math.max(0, input.lateMs ?? 0);
+    // The line is the workflow's: this activity's own set-up (the gate, the recipients, the first claim) is
+    // time behind it too, won back by this batch's sends rather than left to the next batch.
+    pacer.startBatch(startedAt, lateMs);
+    const launches: number[] = [];
+    let behindAtFirst = 0;
+    let maxBehind = 0;
+    let behindAtEnd = 0;
+    let refused429 = 0;
     const inFlight = new Set<Promise<void>>();
     const refused: Item[] = [];
     let lastGroup = -1;
-    let index = 0;
-    let lastLaunch = -Infinity;
     let lastFlush = now();
     let stop = false;
     const statusCallback = (messageId: string) => `${deps.publicUrl.replace(/\/+$/, '')}/webhooks/twilio/status?m=${encodeURIComponent(messageId)}`;
@@ -308,9 +342,14 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
         const code = (err as { code?: unknown }).code;
         const numeric = typeof code === 'number' ? code : null;
         if (status === 429 || (numeric !== null && THROTTLE_CODES.has(numeric))) {
-          // Refused, not accepted: lift the stamp so the next batch sends it first, without a look-up.
+          // Refused, not accepted: lift the stamp so the next batch sends it first, without a look-up. The
+          // workflow waits as long as Twilio's Retry-After asks (the longest, if several sends were refused).
           await clearAttempt(pool, messageId);
-          report.throttled = { retryAfterMs: 1_000, code: String(numeric ?? status) };
+          refused429 += 1;
+          const retryAfterMs = retryAfterOf(err);
+          if (!report.throttled || report.throttled.code === '63018' || report.throttled.retryAfterMs < retryAfterMs) {
+            report.throttled = { retryAfterMs, code: String(numeric ?? status) };
+          }
           stop = true;
         } else if (status === 401 || (numeric !== null && AUTH_FAILURE_CODES.has(numeric))) {
           await clearAttempt(pool, messageId);
@@ -327,16 +366,16 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
           }
         } else {
           // 5xx, a timeout, the network: Twilio may or may not have it. The stamp stays; after the settle time
-          // the next batch looks it up. Twilio is struggling: back off like for a 429.
+          // the next batch looks it up. Twilio is struggling: back off like for a 429 (its Retry-After, if any).
           log.warn('broadcast send outcome unknown', { messageId, status, code, error: (err as Error).message });
-          report.throttled ??= { retryAfterMs: 2_000, code: typeof status === 'number' ? String(status) : 'network' };
+          report.throttled ??= { retryAfterMs: retryAfterOf(err, 2_000), code: typeof status === 'number' ? String(status) : 'network' };
           stop = true;
         }
       }
     };
 
-    // A group is claimed and stamped while the group before it is being sent (a tenth of a second's worth
-    // ahead), so neither write stalls the pace; a STOP that lands mid-batch is seen at the next group's stamp.
+    // A group is claimed and stamped while the groups before it are being sent (a few tenths of a second's
+    // worth ahead), so neither write stalls the pace; a STOP that lands mid-batch is seen at a later group's stamp.
     const stamps = new Map<number, Promise<Set<string>>>();
     const prepare = (g: number): Promise<Set<string>> => {
       let pending = stamps.get(g);
@@ -351,7 +390,7 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
       const group = groups[g]!;
       const stamped = await prepare(g);
       lastGroup = g;
-      if (g + 1 < groups.length) void prepare(g + 1);
+      for (let ahead = g + 1; ahead <= g + PREPARE_AHEAD && ahead < groups.length; ahead++) void prepare(ahead);
       const launched = new Set<string>();
       for (const item of group) {
         if (stop || beat.cancelled) break;
@@ -359,12 +398,16 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
           refused.push(item); // opted out since (settled below), or another attempt owns it
           continue;
         }
-        const due = Math.max(origin + index * intervalMs, lastLaunch + minGapMs);
-        index += 1;
-        const wait = due - now();
-        if (wait > 0) await sleep(wait);
+        for (let wait = pacer.delay(clock()); wait > 0; wait = pacer.delay(clock())) await sleep(wait);
         while (inFlight.size >= concurrency) await Promise.race(inFlight);
-        lastLaunch = now();
+        if (stop || beat.cancelled) break;
+        const t = clock();
+        const behind = pacer.behind(t);
+        if (launches.length === 0) behindAtFirst = behind;
+        maxBehind = Math.max(maxBehind, behind);
+        behindAtEnd = behind;
+        pacer.sent(t);
+        launches.push(t);
         launched.add(item.messageId);
         report.calls += 1;
         const p = sendOne(item).finally(() => inFlight.delete(p));
@@ -408,6 +451,19 @@ export function createTwilioBroadcastActivities(deps: TwilioBroadcastDeps) {
       // Only sends waiting to settle: come back after a pause instead of spinning.
       report.throttled = { retryAfterMs: Math.min(settleMs, 5_000), code: 'settling' };
     }
+    const ended = clock();
+    const round = (ms: number) => Math.round(ms);
+    report.timing = {
+      setupMs: round((launches[0] ?? ended) - startedAt),
+      behindAtStartMs: round(lateMs),
+      behindAtFirstMs: round(behindAtFirst),
+      maxBehindMs: round(maxBehind),
+      behindAtEndMs: round(behindAtEnd),
+      sendSpanMs: round(launches.length > 0 ? launches.at(-1)! - launches[0]! : 0),
+      tailMs: round(ended - (launches.at(-1) ?? ended)),
+      refused: refused429,
+      maxPerSecond: maxPerSecond(launches),
+    };
     return report;
   }
 

@@ -13,6 +13,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { outboundAddress, type Channel } from '../lib/conversations/addresses.js';
 import { markOptedOutByCarrier } from '../lib/broadcasts/consent.js';
 import { recordNoReply } from '../lib/conversations/no-reply.js';
+import { settleUnsent } from '../lib/conversations/reply-store.js';
 import { twilioStatus, type MessageStatus } from '../lib/conversations/status.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { TenantCredentials } from '../lib/crypto/tenant-credentials.js';
@@ -86,13 +87,6 @@ const LOAD_FOR_SEND = `
   LEFT JOIN integration_accounts a ON a.id = c.account_id
   WHERE m.id = $1`;
 
-/** A decision not to send (not_sent) or Twilio's refusal (failed), with its reason. */
-const SETTLE_UNSENT = `
-  UPDATE messages
-  SET status = $2::message_status, error_code = $3, error_message = $4,
-      status_updated_at = $5::timestamptz AT TIME ZONE 'UTC', updated_at = $5::timestamptz AT TIME ZONE 'UTC'
-  WHERE id = $1 AND provider_message_sid IS NULL`;
-
 const RECORD_SID = `
   UPDATE messages
   SET provider_message_sid = $2, status = $3::message_status,
@@ -139,7 +133,7 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
   };
 
   const notSent = async (id: string, code: string, message: string): Promise<SendResult> => {
-    await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [id, 'not_sent', code, message, new Date(now())] });
+    await settleUnsent(sql, { messageId: id, status: 'not_sent', errorCode: code, errorMessage: message, at: new Date(now()) });
     return { outcome: 'not_sent', providerMessageSid: null, reason: code };
   };
 
@@ -157,7 +151,7 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
     log.warn('twilio refused the connection credentials', { accountId, code, status, twilioMessage: (err as Error).message });
     await sql.query({ name: 'send.mark-broken', text: MARK_BROKEN, values: [accountId, reason] });
     clients.delete(accountId);
-    await sql.query({ name: 'send.settle-unsent', text: SETTLE_UNSENT, values: [messageId, 'failed', String(code ?? status), reason, new Date(now())] });
+    await settleUnsent(sql, { messageId, status: 'failed', errorCode: String(code ?? status), errorMessage: reason, at: new Date(now()) });
     return { outcome: 'not_sent', providerMessageSid: null, reason: String(code ?? status) };
   };
 
@@ -255,10 +249,12 @@ export function createTwilioMessagingActivities(deps: TwilioMessagingDeps) {
           // 21610: the customer opted out of this number at the carrier (STOP): recorded as their opt-out, so
           // nothing automated is tried again until they text START.
           if (code === OPTED_OUT_AT_CARRIER) await markOptedOutByCarrier(sql, row.conversationId);
-          await sql.query({
-            name: 'send.settle-unsent',
-            text: SETTLE_UNSENT,
-            values: [row.id, 'failed', String(code ?? status), `Twilio refused this message (code ${String(code ?? status)}).`, new Date(now())],
+          await settleUnsent(sql, {
+            messageId: row.id,
+            status: 'failed',
+            errorCode: String(code ?? status),
+            errorMessage: `Twilio refused this message (code ${String(code ?? status)}).`,
+            at: new Date(now()),
           });
           return { outcome: 'not_sent', providerMessageSid: null, reason: String(code ?? status) };
         }

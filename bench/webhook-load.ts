@@ -17,6 +17,11 @@ export const loadJob = z.object({
   phase: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('open'), rate: z.number().positive(), seconds: z.number().positive() }),
     z.object({ kind: z.literal('closed'), concurrency: z.number().int().min(1), seconds: z.number().positive() }),
+    /** Several open-loop streams at once, each to one shop (the noisy-neighbour case). */
+    z.object({
+      kind: z.literal('mixed'),
+      streams: z.array(z.object({ shop: z.number().int().min(0), rate: z.number().positive(), seconds: z.number().positive() })).min(1),
+    }),
   ]),
 });
 export type LoadJob = z.infer<typeof loadJob>;
@@ -25,8 +30,8 @@ export interface LoadResult {
   latencies: number[];
   errors: number;
   seconds: number;
-  /** [customer address as Twilio writes it, epoch ms the webhook was sent] in sending order. */
-  sent: Array<[string, number]>;
+  /** [customer address as Twilio writes it, epoch ms the webhook was sent, shop index] in sending order. */
+  sent: Array<[string, number, number]>;
   nextSeq: number;
 }
 
@@ -39,13 +44,13 @@ if (parentPort) {
 async function run(job: LoadJob): Promise<LoadResult> {
   const url = `${job.publicUrl}/webhooks/twilio/whatsapp`;
   const latencies: number[] = [];
-  const sent: Array<[string, number]> = [];
+  const sent: Array<[string, number, number]> = [];
   let errors = 0;
   let seq = job.firstSeq;
 
   /** One signed inbound webhook; the latency is counted from when it was due (no coordinated omission). */
-  async function webhook(due = performance.now()): Promise<void> {
-    const s = job.shops[seq % job.shops.length]!;
+  async function webhook(due = performance.now(), shop = seq % job.shops.length): Promise<void> {
+    const s = job.shops[shop]!;
     const who = job.customers ? seq % job.customers : seq;
     seq += 1;
     const customer = `+1${String(2_000_000_000 + who).padStart(10, '0')}`;
@@ -53,7 +58,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: s.subaccountSid, MessagingServiceSid: s.serviceSid,
       From: `whatsapp:${customer}`, To: `whatsapp:${s.phone}`, Body: 'How much is the blue cotton t-shirt?', NumMedia: '0',
     };
-    sent.push([`whatsapp:${customer}`, Date.now()]);
+    sent.push([`whatsapp:${customer}`, Date.now(), shop]);
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -78,6 +83,18 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       inflight.push(webhook(due));
+    }
+    await Promise.all(inflight);
+  } else if (phase.kind === 'mixed') {
+    // Every stream's arrivals on one timeline, each due at its own fixed rate.
+    const arrivals = phase.streams
+      .flatMap((stream) => Array.from({ length: Math.round(stream.rate * stream.seconds) }, (_, i) => ({ due: start + (i * 1000) / stream.rate, shop: stream.shop })))
+      .sort((a, b) => a.due - b.due);
+    const inflight: Promise<void>[] = [];
+    for (const { due, shop } of arrivals) {
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(webhook(due, shop));
     }
     await Promise.all(inflight);
   } else {

@@ -4,6 +4,7 @@
 // (a new conversation workflow: the expensive case); `--customers N` spreads them over N returning customers.
 // Every request carries a valid X-Twilio-Signature. `--reply child|inline` sets REPLY_WORKFLOW.
 //   tsx bench/webhooks.ts [--seconds 10] [--light 20] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
+//   tsx bench/webhooks.ts --noisy [--loud-rate 200] [--loud-messages 2000] [--quiet-tenants 4] [--quiet-rate 2] [--quiet-seconds 30]
 // Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
 // and CPU seconds per process per phase (where the time goes).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -29,6 +30,13 @@ import { startTestDatabase } from '../test/support/database.js';
 import { bundleWorkflows } from '../worker/bundle.js';
 import type { LoadJob, LoadResult } from './webhook-load.js';
 
+const raw = parseArgs({
+  options: {
+    seconds: { type: 'string' }, rate: { type: 'string' }, light: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' },
+    customers: { type: 'string' }, reply: { type: 'string' }, noisy: { type: 'boolean' }, 'loud-rate': { type: 'string' },
+    'loud-messages': { type: 'string' }, 'quiet-tenants': { type: 'string' }, 'quiet-rate': { type: 'string' }, 'quiet-seconds': { type: 'string' },
+  },
+}).values;
 const args = z
   .object({
     seconds: z.coerce.number().int().min(1).default(10),
@@ -39,10 +47,18 @@ const args = z
     customers: z.coerce.number().int().min(1).optional(),
     /** Absent: the product default (REPLY_WORKFLOW in lib/config/env.ts). */
     reply: z.enum(['child', 'inline']).optional(),
+    /** Noisy neighbour instead of the three phases: one loud tenant's burst beside quiet ones, fairness on, then off. */
+    noisy: z.boolean().default(false),
+    loudRate: z.coerce.number().int().min(1).default(200),
+    loudMessages: z.coerce.number().int().min(1).default(2000),
+    quietTenants: z.coerce.number().int().min(1).default(4),
+    quietRate: z.coerce.number().positive().default(2),
+    quietSeconds: z.coerce.number().int().min(1).default(30),
   })
-  .parse(parseArgs({
-    options: { seconds: { type: 'string' }, rate: { type: 'string' }, light: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' }, customers: { type: 'string' }, reply: { type: 'string' } },
-  }).values);
+  .parse({
+    ...raw,
+    loudRate: raw['loud-rate'], loudMessages: raw['loud-messages'], quietTenants: raw['quiet-tenants'], quietRate: raw['quiet-rate'], quietSeconds: raw['quiet-seconds'],
+  });
 
 const MASTER = { sid: `AC${randomBytes(16).toString('hex')}`, token: randomBytes(16).toString('hex') };
 const dir = await mkdtemp(path.join(tmpdir(), 'wara-bench-webhooks-'));
@@ -73,18 +89,21 @@ try {
     SECRETS_ENCRYPTION_KEYS: keys, REPLY_QUIET_PERIOD_MS: '0', WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
     ...(args.reply ? { REPLY_WORKFLOW: args.reply } : {}),
   };
-  const api = launch('api', ['api/main.ts'], env);
+  let api = launch('api', ['api/main.ts'], env);
   const worker = launch('worker', ['worker/main.ts'], env, { background: true });
   await waitForPort(apiPort);
 
   const prisma = createPrismaClient(db.url, { max: 4 });
   stops.push(() => prisma.$disconnect());
   const shops: Array<Awaited<ReturnType<typeof connectShop>>> = [];
-  for (let i = 0; i < args.tenants; i++) shops.push(await connectShop(prisma, fake.url, publicUrl, keys, i));
+  const tenants = args.noisy ? 1 + args.quietTenants : args.tenants;
+  for (let i = 0; i < tenants; i++) shops.push(await connectShop(prisma, fake.url, publicUrl, keys, i));
   const fakeOutbound = () => [...fake.state.messages.values()].filter((m) => m.direction === 'outbound-api');
 
   /** Customer address → epoch ms of each webhook not yet answered, oldest first. */
   const sentAt = new Map<string, number[]>();
+  /** Customer address → the shop it wrote to (customers are new per message unless --customers). */
+  const shopOf = new Map<string, number>();
   let seq = 0;
   /** Runs one load phase in the generator thread (bench/webhook-load.ts) and records what it sent. */
   async function load(phase: LoadJob['phase']) {
@@ -95,7 +114,10 @@ try {
       thread.once('error', reject);
     });
     seq = result.nextSeq;
-    for (const [address, at] of result.sent) sentAt.set(address, [...(sentAt.get(address) ?? []), at]);
+    for (const [address, at, shop] of result.sent) {
+      sentAt.set(address, [...(sentAt.get(address) ?? []), at]);
+      shopOf.set(address, shop);
+    }
     return result;
   }
   const openLoop = (rate: number, seconds: number) => load({ kind: 'open', rate, seconds });
@@ -116,9 +138,9 @@ try {
       await new Promise((r) => setTimeout(r, 100));
     }
     const replies = fakeOutbound().slice(fromIndex);
-    const lat = replies.map((m) => m.dateCreated - (sentAt.get(m.to)?.shift() ?? m.dateCreated));
+    const each = replies.map((m) => ({ shop: shopOf.get(m.to) ?? -1, latency: m.dateCreated - (sentAt.get(m.to)?.shift() ?? m.dateCreated) }));
     const last = Math.max(...replies.map((m) => m.dateCreated));
-    return { count: replies.length, latencies: lat, perSecond: replies.length / ((last - startedAt) / 1000) };
+    return { count: replies.length, latencies: each.map((r) => r.latency), each, perSecond: replies.length / ((last - startedAt) / 1000) };
   }
 
   const cpu = cpuMeter({ api: api.pid!, worker: worker.pid! });
@@ -132,6 +154,48 @@ try {
   await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
   await repliesSince(0, 40, Date.now());
 
+  if (args.noisy) {
+    // The same stack twice: the API started with fairness keys on, then restarted with them off.
+    for (const fairness of [true, false]) {
+      if (!fairness) {
+        const exited = new Promise((resolve) => api.once('exit', resolve));
+        api.kill('SIGTERM');
+        await exited;
+        api = launch('api', ['api/main.ts'], { ...env, TEMPORAL_FAIRNESS: 'false' });
+        cpu.track({ api: api.pid! });
+        await waitForPort(apiPort);
+      }
+      await noisyNeighbour(fairness);
+    }
+  } else {
+    await threePhases();
+  }
+  const failedRows = await prisma.message.count({ where: { direction: 'outbound', status: { in: ['failed', 'not_sent'] } } });
+  console.log(`\noutbound rows failed/not sent: ${failedRows}; fallback answers: ${await prisma.message.count({ where: { fallback: true } })}`);
+
+  async function noisyNeighbour(fairness: boolean) {
+    const loudSeconds = args.loudMessages / args.loudRate;
+    console.log(`\nnoisy neighbour, fairness keys ${fairness ? 'ON' : 'OFF'}: tenant A ${args.loudMessages} messages at ${args.loudRate}/s (${loudSeconds} s); ` +
+      `${args.quietTenants} quiet tenants at ${args.quietRate}/s each for ${args.quietSeconds} s; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const base = fakeOutbound().length;
+    const t0 = Date.now();
+    const streams = [
+      { shop: 0, rate: args.loudRate, seconds: loudSeconds },
+      ...Array.from({ length: args.quietTenants }, (_, i) => ({ shop: i + 1, rate: args.quietRate, seconds: args.quietSeconds })),
+    ];
+    const run = await phase(`noisy neighbour (fairness ${fairness ? 'on' : 'off'})`, async () => {
+      const acks = await load({ kind: 'mixed', streams });
+      return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
+    });
+    report('ack', run.acks);
+    const loud = run.replies.each.filter((r) => r.shop === 0).map((r) => r.latency);
+    const quiet = run.replies.each.filter((r) => r.shop > 0).map((r) => r.latency);
+    console.log(`  tenant A        inbound→send p50 ${pct(loud, 50)} ms  p99 ${pct(loud, 99)} ms  (${loud.length} replies)`);
+    console.log(`  quiet tenants   inbound→send p50 ${pct(quiet, 50)} ms  p99 ${pct(quiet, 99)} ms  max ${Math.max(...quiet)} ms  (${quiet.length} replies)`);
+    console.log(`  replies         ${run.replies.count} in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${run.replies.perSecond.toFixed(0)} replies/s`);
+  }
+
+  async function threePhases() {
   console.log(`reply workflow: ${args.reply ?? 'default'}; customers: ${args.customers ? `${args.customers} returning` : 'a new one per message'}`);
   console.log(`\n1) light load, ${args.light} webhooks/s for ${args.seconds} s`);
   let base = fakeOutbound().length;
@@ -163,8 +227,7 @@ try {
   });
   report('ack', flood.acks);
   console.log(`  replies       ${flood.replies.count}, ${flood.replies.perSecond.toFixed(0)} replies/s; inbound→send p50 ${pct(flood.replies.latencies, 50)} ms p99 ${pct(flood.replies.latencies, 99)} ms`);
-  const failedRows = await prisma.message.count({ where: { direction: 'outbound', status: { in: ['failed', 'not_sent'] } } });
-  console.log(`\noutbound rows failed/not sent: ${failedRows}; fallback answers: ${await prisma.message.count({ where: { fallback: true } })}`);
+  }
 } finally {
   await cleanup();
 }
@@ -213,6 +276,8 @@ function cpuMeter(named: Record<string, number>) {
   };
   let start = read();
   return {
+    /** A process restarted under the same name (the API between noisy-neighbour runs). */
+    track: (more: Record<string, number>) => void Object.assign(named, more),
     reset: () => void (start = read()),
     report: () => Object.entries(read()).map(([k, v]) => [k, v - (start[k] ?? 0)] as const).filter(([, v]) => v > 0.05)
       .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
@@ -222,7 +287,12 @@ function cpuMeter(named: Record<string, number>) {
 /** A merchant as onboarding leaves it: subaccount, API key, ONLINE sender, Messaging Service, rows. */
 async function connectShop(prisma: ReturnType<typeof createPrismaClient>, fakeUrl: string, publicUrl: string, keys: string, i: number) {
   const master = createTwilioClient({ accountSid: MASTER.sid, authToken: MASTER.token, baseUrl: fakeUrl });
-  const tenant = await prisma.tenant.create({ data: { name: `Bench shop ${i}`, slug: `bench-${i}-${randomBytes(4).toString('hex')}` } });
+  // In its trial, with the trial's reply allowance lifted (as the webhook rate limit is): the bench measures the
+  // pipeline, and a refused reply is cheaper than a sent one.
+  const tenant = await prisma.tenant.create({
+    data: { name: `Bench shop ${i}`, slug: `bench-${i}-${randomBytes(4).toString('hex')}`, trialEndsAt: new Date(Date.now() + 14 * 86_400_000) },
+  });
+  await prisma.plan.update({ where: { code: 'trial' }, data: { monthlyReplyLimit: 1_000_000_000 } });
   const sub = await master.api.v2010.accounts.create({ friendlyName: `wara:${tenant.id}` });
   const key = await master.api.v2010.accounts(sub.sid).newKeys.create({ friendlyName: 'wara' });
   const phone = `+1444555${String(1000 + i)}`;

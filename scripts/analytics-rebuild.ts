@@ -1,11 +1,13 @@
 // npm run analytics:rebuild [-- --tenant <id>] [-- --prune-before <YYYY-MM-DD>] [-- --after-restore]
 // Recomputes the analytics rollups from the event log (every tenant and the platform totals, or one tenant),
-// in one transaction that holds the refresh's watermark lock: the scheduled refresh waits, then carries on
-// from the same watermark (nothing counted twice or skipped). Directly against the database, so it works
+// in one transaction that holds the refresh's watermark lock: meanwhile the scheduled refresh reports
+// "skipped: rebuild in progress", then carries on from the same watermark (nothing counted twice or skipped). Directly against the database, so it works
 // while Temporal is down; the operators' page does the same through the `analytics-rebuild` workflow.
 // `--prune-before` deletes counted events of the hours before that day instead (retention, README).
-// `--after-restore`: the database came from another cluster through a logical dump; re-bases the watermark
-// (transaction ids do not survive pg_dump) and rebuilds everything.
+// `--after-restore`: the database came from another cluster through a logical dump (pg_dump / pg_restore, a
+// move to a new server): the events' transaction ids and the watermark's snapshot are the old cluster's, so
+// the refresh would take new events for counted ones (or count old ones again). Marks every stored event
+// counted, takes a fresh watermark and rebuilds everything (test/analytics/rebuild-cli-equals-incremental.test.ts).
 // Exit code 2 on bad configuration or arguments, 1 when the rebuild failed.
 import { parseArgs } from 'node:util';
 import { pruneAnalyticsEvents, rebaseAnalyticsAfterRestore, rebuildAnalytics } from '../lib/analytics/rebuild.js';
@@ -22,6 +24,7 @@ async function main(): Promise<number> {
   const pruneBefore = values['prune-before'];
   if (pruneBefore !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(pruneBefore)) throw new UsageError('--prune-before takes a day, YYYY-MM-DD');
   if (pruneBefore !== undefined && values.tenant) throw new UsageError('--prune-before applies to every tenant; leave out --tenant');
+  if (values['after-restore'] && (values.tenant || pruneBefore !== undefined)) throw new UsageError('--after-restore rebuilds every tenant on its own; leave out --tenant and --prune-before');
   const { env, notes } = await loadCliEnv();
   for (const note of notes) console.log(`(${note})`);
   const prisma = createPrismaClient(env.DATABASE_URL, { max: 2 });
@@ -36,6 +39,14 @@ async function main(): Promise<number> {
     if (values['after-restore']) {
       const rebased = await rebaseAnalyticsAfterRestore(pool);
       console.log(`watermark re-based; ${rebased.events} events → ${rebased.rows} rollup rows in ${(rebased.ms / 1000).toFixed(1)} s`);
+      await writeAudit(prisma, {
+        tenantId: null,
+        actorType: 'system',
+        action: AUDIT_ACTIONS.ops.analyticsRebuilt,
+        targetType: 'platform',
+        targetId: 'all',
+        details: { via: 'cli', by, afterRestore: true, events: rebased.events, rows: rebased.rows, ms: rebased.ms },
+      });
       return 0;
     }
     const tenantId = values.tenant ?? null;

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     workflowBundle,
     activities,
     ...(errorTracking ? { interceptors: { activity: [activityErrorTracking()] } } : {}),
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_ACTIVITIES,
     // On SIGTERM, running activities get this long to finish before they are cancelled; a reply half-sent
     // is safe either way (its intent row makes the retry harmless), so the bound is about shutdown time.
     shutdownGraceTime: '15 seconds',

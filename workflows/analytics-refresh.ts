@@ -25,7 +25,12 @@ const { rebuildAnalytics } = proxyActivities<AnalyticsActivities>({
   retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
 
-/** Adds the events committed since the watermark to the rollups, chunk by chunk, until caught up. */
+/**
+ * Adds the events committed since the watermark to the rollups, chunk by chunk, until caught up. A chunk that
+ * found the watermark busy (a rebuild running) ends the run, successfully, with `skipped`: no retries, no
+ * waiting; the next scheduled run carries on. (Histories recorded before `skipped` existed never carry it,
+ * so they replay the same commands.)
+ */
 export async function analyticsRefreshWorkflow(input: AnalyticsRefreshInput = {}): Promise<AnalyticsRefreshResult> {
   const maxChunks = Math.max(1, input.maxChunks ?? DEFAULT_MAX_CHUNKS);
   let result: AnalyticsRefreshResult = { chunks: 0, events: 0, caughtUp: false, countedThrough: null };
@@ -37,6 +42,7 @@ export async function analyticsRefreshWorkflow(input: AnalyticsRefreshInput = {}
       caughtUp: chunk.caughtUp,
       countedThrough: chunk.countedThrough ?? result.countedThrough,
     };
+    if (chunk.skipped) return { ...result, skipped: chunk.skipped };
   }
   return result;
 }

@@ -5,6 +5,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -33,6 +34,14 @@ import { REMINDER_DAYS_BEFORE_END } from './trial.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A period end Stripe has not rolled over yet (its renewal is late): look again after this long. */
 const RESYNC_AFTER_MS = 60 * 60 * 1000;
+/**
+ * Creating the Stripe customer failed for good (Stripe down or refusing for longer than the activity's own
+ * ~40 minutes of retries): the run tries again on a durable timer, 5 minutes after the failure, then 10, 20, …
+ * at most an hour apart, until the customer exists. Guarded by this patch id (README: changing a workflow).
+ */
+export const CUSTOMER_RETRY_PATCH = 'stripe-customer-retry';
+export const CUSTOMER_RETRY_FIRST_MS = 5 * 60 * 1000;
+export const CUSTOMER_RETRY_MAX_MS = 60 * 60 * 1000;
 const RECENT_EVENT_IDS = 20;
 const LIMIT_NOTICES_KEPT = 6;
 
@@ -49,7 +58,13 @@ const { sendEmail } = proxyActivities<EmailActivities>({
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 30 },
 });
 
-type Deadline = { at: number } & ({ what: 'reminder'; daysBefore: number } | { what: 'trial-end' } | { what: 'grace-end' } | { what: 'period-end' });
+type Deadline = { at: number } & (
+  | { what: 'reminder'; daysBefore: number }
+  | { what: 'trial-end' }
+  | { what: 'grace-end' }
+  | { what: 'period-end' }
+  | { what: 'customer-retry' }
+);
 
 /**
  * One per merchant (`billing:{tenant}`), for the life of the account: the single owner of "may this tenant
@@ -82,15 +97,29 @@ export async function billingWorkflow(input: BillingInput): Promise<void> {
   const ensureCustomer = async () => {
     try {
       state.customerId = (await stripe.ensureStripeCustomer({ tenantId, email: input.ownerEmail })).customerId;
+      state.customerRetry = null;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.warn('could not create the Stripe customer; will try again at the next sync', { tenantId, err });
+      // Without a customer the merchant cannot pay (Checkout and the portal answer 409), and before this
+      // patch nothing tried again until the next event or timer: days, in a trial (the day-11 reminder does
+      // not even sync). So this run owns the retry, on a durable backoff timer (nextDeadline), until it
+      // succeeds. Chosen over a "sync when the Billing page sees no customer" nudge from the page or the
+      // API: that heals only once someone opens the page (a merchant who never looks, and the dunning and
+      // trial emails' links, would still find no customer), while the timer heals every account on its own,
+      // survives worker and API restarts (it is in history), and costs one activity per tenant per interval.
+      if (patched(CUSTOMER_RETRY_PATCH)) {
+        const attempt = (state.customerRetry?.attempt ?? 0) + 1;
+        const delay = Math.min(CUSTOMER_RETRY_FIRST_MS * 2 ** (attempt - 1), CUSTOMER_RETRY_MAX_MS);
+        state.customerRetry = { attempt, at: new Date(Date.now() + delay).toISOString() };
+      }
+      log.warn('could not create the Stripe customer; will try again', { tenantId, retryAt: state.customerRetry?.at ?? 'at the next sync', err });
     }
   };
 
   /** Stripe's current state applied to our rows, then what the change calls for (grace, the legacy trial). */
   const sync = async () => {
-    if (!state.customerId) await ensureCustomer();
+    // While a retry of the customer is planned, its timer owns it (no second ~40-minute attempt per nudge).
+    if (!state.customerId && !state.customerRetry) await ensureCustomer();
     if (!state.customerId) return;
     const heard = state.eventsHeard;
     try {
@@ -148,6 +177,12 @@ export async function billingWorkflow(input: BillingInput): Promise<void> {
       case 'period-end':
         await sync();
         return;
+      case 'customer-retry':
+        await ensureCustomer(); // failing again sets the next, longer, retry
+        if (!state.customerId) return;
+        await ensureCatalog(tenantId); // it failed with the customer at the start (same outage), most likely
+        await sync();
+        return;
     }
   };
 
@@ -200,6 +235,7 @@ function initialState(input: BillingInput): BillingState {
     graceEndsAt: null,
     pausedReason: null,
     limitNotices: [],
+    customerRetry: null,
     eventsHeard: 0,
     recentEventIds: [],
     syncedThroughEvent: 0,
@@ -232,21 +268,26 @@ async function tellLegacyTrial(tenantId: string, planCode: string): Promise<void
 
 /** What this run waits for next (besides signals), from its state: pure, so replay computes the same. */
 export function nextDeadline(state: BillingState, now: number): Deadline | null {
-  if (state.phase === 'trialing') {
-    if (!state.trialEndsAt) return null;
-    const end = Date.parse(state.trialEndsAt);
-    for (const daysBefore of REMINDER_DAYS_BEFORE_END) {
-      const at = end - daysBefore * DAY_MS;
-      if (!state.remindersSent.includes(daysBefore) && at > now) return { at, what: 'reminder', daysBefore };
-    }
-    return { at: end, what: 'trial-end' };
-  }
   const candidates: Deadline[] = [];
-  if (state.phase === 'past_due' && state.graceEndsAt) candidates.push({ at: Date.parse(state.graceEndsAt), what: 'grace-end' });
-  const periodEnd = state.subscription?.currentPeriodEnd;
-  if (periodEnd && (state.phase === 'subscribed' || state.phase === 'past_due' || state.phase === 'paused')) {
-    const at = Date.parse(periodEnd);
-    candidates.push({ at: at > now ? at : now + RESYNC_AFTER_MS, what: 'period-end' });
+  if (state.customerRetry && !state.customerId) candidates.push({ at: Date.parse(state.customerRetry.at), what: 'customer-retry' });
+  if (state.phase === 'trialing') {
+    if (state.trialEndsAt) candidates.push(trialDeadline(Date.parse(state.trialEndsAt), state.remindersSent, now));
+  } else {
+    if (state.phase === 'past_due' && state.graceEndsAt) candidates.push({ at: Date.parse(state.graceEndsAt), what: 'grace-end' });
+    const periodEnd = state.subscription?.currentPeriodEnd;
+    if (periodEnd && (state.phase === 'subscribed' || state.phase === 'past_due' || state.phase === 'paused')) {
+      const at = Date.parse(periodEnd);
+      candidates.push({ at: at > now ? at : now + RESYNC_AFTER_MS, what: 'period-end' });
+    }
   }
   return candidates.sort((a, b) => a.at - b.at)[0] ?? null;
+}
+
+/** The trial's next step: the first reminder not yet sent and still ahead, else its end. */
+function trialDeadline(end: number, remindersSent: readonly number[], now: number): Deadline {
+  for (const daysBefore of REMINDER_DAYS_BEFORE_END) {
+    const at = end - daysBefore * DAY_MS;
+    if (!remindersSent.includes(daysBefore) && at > now) return { at, what: 'reminder', daysBefore };
+  }
+  return { at: end, what: 'trial-end' };
 }

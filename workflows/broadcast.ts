@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -20,6 +21,7 @@ import {
   type BroadcastInput,
   type BroadcastOutcome,
   type BroadcastPhase,
+  type BroadcastTimeline,
   type PauseReason,
   type TemplateList,
 } from './contracts/broadcast.js';
@@ -28,23 +30,33 @@ import { failureReason } from './failure-reason.js';
 /** A run's history stays bounded: after this many batches (~11 events each) it continues as new. */
 const MAX_BATCHES_PER_RUN = 250;
 /**
- * A batch is about a second of sending (three at 100 msg/s and more, so the few ms between two batches stay a
- * small share of the time); at slow rates up to ten seconds, so it still holds several messages.
+ * A batch is 40 ms of sending per message a second, from one second (up to 25 msg/s) to twenty (500 msg/s and
+ * more: 10,000 recipients at 500), so the round trip between two batches stays a small share of the time and of
+ * the 10% the pacing has to win lost time back; under 10 msg/s, ten messages' worth, up to ten seconds. A pause
+ * or a cancel still stops a batch at once (it is cancelled), and 100,000 recipients at 500 msg/s take 10 batches.
  */
 const MIN_BATCH_MS = 1_000;
-const FAST_BATCH_MS = 3_000;
-const FAST_RATE = 100;
-const MAX_BATCH_MS = 10_000;
+const MS_PER_RATE = 40;
+const MAX_FAST_BATCH_MS = 20_000;
+const SLOW_RATE = 10;
+const MAX_SLOW_BATCH_MS = 10_000;
 const MESSAGES_PER_SLOW_BATCH = 10;
-/** A batch later than this against the timeline (a stall) starts a new timeline instead of catching up. */
+/**
+ * Runs that started before `broadcast-one-timeline` restarted the line whenever a batch started more than
+ * MAX_LATE_MS behind it (the lost time was dropped), and keep doing so, so their histories replay; runs with the
+ * patch keep the line and win the time back.
+ */
+const ONE_TIMELINE_PATCH = 'broadcast-one-timeline';
 const MAX_LATE_MS = 2_000;
 /** WhatsApp reports 63018 (over the sender's rate) after the send: sends this many seconds back are re-checked. */
 const RECHECK_SECONDS = 30;
-/** Twilio's "slow down": the wait doubles per throttled batch in a row, up to this. */
+/** Twilio's "slow down": the wait doubles per throttled batch in a row, up to this (Twilio's Retry-After, if longer, wins). */
 const MAX_BACKOFF_MS = 60_000;
 /** After a throttle the rate drops by a tenth, never below this share of the configured rate, and recovers 25% per clean batch. */
 const SLOW_DOWN = 0.9;
 const MIN_RATE_SHARE = 0.1;
+/** While slowed down, batches are at most this long, so a clean one brings the rate back within seconds, not a 20 s batch. */
+const RECOVERY_BATCH_MS = 2_000;
 
 const store = proxyActivities<BroadcastActivities>(DATABASE_CALL);
 // One batch: it heartbeats between sends, so a dead worker's batch is retried within seconds, and a pause or a
@@ -67,6 +79,11 @@ const contentApi = proxyActivities<TwilioBroadcastActivities>({
  * not this workflow's memory, guarantee it) → record the outcome. Pause, resume and cancel are signals; Twilio's
  * 429 / 20429 / 63018 slow it down; a closed billing gate pauses it. It continues as new every few hundred
  * batches, so 100,000 recipients never make one long history.
+ *
+ * The pace is one timeline for the whole broadcast (carried across batches and runs): send k is due at
+ * origin + k/rate of workflow time. A batch that starts behind it is told how far, and wins the time back at
+ * up to 10% over the rate (lib/broadcasts/pacing.ts); what it cannot win back the next batch is told. The line
+ * starts again only where sending stopped on purpose: after a pause, a throttle's backoff, a rate change.
  */
 export async function broadcastWorkflow(input: BroadcastInput): Promise<BroadcastOutcome> {
   const { tenantId, broadcastId } = input;
@@ -77,7 +94,13 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
   let cancelled = carried?.cancelled ?? false;
   let effectiveRate = carried?.effectiveRate ?? input.ratePerSecond;
   let throttleStreak = carried?.throttleStreak ?? 0;
-  let nextBatchAt = carried?.nextBatchAt ?? 0;
+  let throttles = carried?.throttles ?? 0;
+  // A run carried from before the timeline existed starts its line where its next batch was due.
+  let timeline: BroadcastTimeline = carried?.timeline ?? { originMs: carried?.nextBatchAt ?? 0, index: 0, ratePerSecond: effectiveRate };
+  const dueAt = (): number => timeline.originMs + (timeline.index * 1000) / timeline.ratePerSecond;
+  /** A new line from `atMs` (sending stopped on purpose, or the rate changed): nothing before it is owed. */
+  const restartTimeline = (atMs: number, ratePerSecond: number) => void (timeline = { originMs: atMs, index: 0, ratePerSecond });
+  const oneTimeline = patched(ONE_TIMELINE_PATCH);
   let startedAt = carried?.startedAt ?? null;
   let batches = carried?.batches ?? 0;
   let processed = carried?.processed ?? 0;
@@ -109,6 +132,7 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
     paused,
     throttledUntil: throttledUntil !== null && throttledUntil > Date.now() ? new Date(throttledUntil).toISOString() : null,
     lastThrottleCode,
+    throttles,
     scheduledAt: input.scheduledAt,
     startedAt,
     batches,
@@ -119,7 +143,7 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
 
   const finish = async (outcome: BroadcastOutcome['status'], reason: string | null = null): Promise<BroadcastOutcome> => {
     // The last batch's messages take their share of time too: N recipients at R/s take N/R seconds.
-    if (outcome === 'completed' && nextBatchAt > Date.now()) await condition(() => cancelled, nextBatchAt - Date.now());
+    if (outcome === 'completed' && dueAt() > Date.now()) await condition(() => cancelled, dueAt() - Date.now());
     phase = outcome;
     failure = reason;
     await store.finishBroadcast({ tenantId, broadcastId, outcome, reason });
@@ -134,7 +158,7 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
     await condition(() => paused === null || cancelled);
     if (cancelled) return false;
     await store.recordBroadcastPhase({ tenantId, broadcastId, phase: 'running', reason: null, byBilling: reason.by === 'billing' });
-    nextBatchAt = Math.max(nextBatchAt, Date.now());
+    restartTimeline(Math.max(dueAt(), Date.now()), effectiveRate);
     return true;
   };
 
@@ -161,7 +185,7 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
       started = true;
       total = start.total;
       startedAt = new Date().toISOString();
-      nextBatchAt = Date.now();
+      restartTimeline(Date.now(), effectiveRate);
     }
 
     for (;;) {
@@ -170,16 +194,20 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
         await waitWhilePaused();
         continue;
       }
-      const wait = nextBatchAt - Date.now();
+      const wait = dueAt() - Date.now();
       if (wait > 0 && (await condition(() => paused !== null || cancelled, wait))) continue;
       phase = 'sending';
       throttledUntil = null;
 
       const rate = effectiveRate;
+      if (timeline.ratePerSecond !== rate) restartTimeline(dueAt(), rate);
       const batchStart = Date.now();
-      // The broadcast's timeline: this batch was due at nextBatchAt; its first sends make up for a late start.
-      const lateMs = Math.max(0, batchStart - nextBatchAt);
-      const due = lateMs > MAX_LATE_MS ? batchStart : nextBatchAt;
+      // How far behind the broadcast's timeline this batch starts: its sends win that back (bounded).
+      let lateMs = Math.max(0, batchStart - dueAt());
+      if (!oneTimeline && lateMs > MAX_LATE_MS) {
+        restartTimeline(batchStart, rate);
+        lateMs = 0;
+      }
       let report: BatchReport | null = null;
       const scope = new CancellationScope();
       batchScope = scope;
@@ -188,10 +216,10 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
           sender.sendBroadcastBatch({
             tenantId,
             broadcastId,
-            limit: batchSize(rate),
+            limit: rate < input.ratePerSecond ? Math.min(batchSize(rate), Math.max(1, Math.ceil((rate * RECOVERY_BATCH_MS) / 1000))) : batchSize(rate),
             ratePerSecond: rate,
             recheckAfterSeq: Math.max(0, maxSeq - Math.ceil(input.ratePerSecond * RECHECK_SECONDS)),
-            lateMs: batchStart - due,
+            lateMs,
           }),
         );
       } catch (err) {
@@ -213,25 +241,29 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
           paused = { by: 'billing', message: report.blocked.message };
           continue;
         }
-        // The next batch is due once this one's messages have had their share of the time.
-        nextBatchAt = due + (report.calls * 1000) / rate;
+        // The next batch is due once this one's messages have had their share of the timeline.
+        timeline = { ...timeline, index: timeline.index + report.calls };
         if (report.done) return await finish('completed');
         if (report.throttled) {
           const slowDown = report.throttled.code !== 'settling';
           throttleStreak = slowDown ? throttleStreak + 1 : throttleStreak;
-          const backoff = Math.min(MAX_BACKOFF_MS, report.throttled.retryAfterMs * 2 ** Math.max(0, throttleStreak - 1));
+          // Twilio's Retry-After at least; our own backoff doubles per throttled batch in a row.
+          const retryAfterMs = report.throttled.retryAfterMs;
+          const backoff = Math.max(retryAfterMs, Math.min(MAX_BACKOFF_MS, retryAfterMs * 2 ** Math.max(0, throttleStreak - 1)));
           if (slowDown) {
             effectiveRate = Math.max(input.ratePerSecond * MIN_RATE_SHARE, effectiveRate * SLOW_DOWN);
             lastThrottleCode = report.throttled.code;
+            throttles += 1;
             phase = 'throttled';
           }
           throttledUntil = Date.now() + backoff;
-          nextBatchAt = Math.max(nextBatchAt, throttledUntil);
+          // Backing off is on purpose: the line starts again after it, at the new rate.
+          restartTimeline(Math.max(dueAt(), throttledUntil), effectiveRate);
         } else {
           throttleStreak = 0;
           effectiveRate = Math.min(input.ratePerSecond, effectiveRate * 1.25);
           // Nothing was sent (all skipped): no time was used, but never spin.
-          if (report.calls === 0 && report.processed === 0) nextBatchAt = Math.max(nextBatchAt, Date.now() + MIN_BATCH_MS);
+          if (report.calls === 0 && report.processed === 0) restartTimeline(Math.max(dueAt(), Date.now() + MIN_BATCH_MS), effectiveRate);
         }
       }
 
@@ -246,7 +278,9 @@ export async function broadcastWorkflow(input: BroadcastInput): Promise<Broadcas
             cancelled,
             effectiveRate,
             throttleStreak,
-            nextBatchAt,
+            throttles,
+            nextBatchAt: dueAt(),
+            timeline,
             startedAt,
             runsBefore: (carried?.runsBefore ?? 0) + 1,
             batches,
@@ -270,9 +304,12 @@ export async function broadcastTemplatesWorkflow(input: { tenantId: string }): P
   return contentApi.listApprovedTemplates(input);
 }
 
-/** Recipients per batch: a second of sending (three at fast rates), or ten messages' worth at slow rates (at most ten s). */
+/** Recipients per batch: 40 ms of sending per msg/s (1 to 20 s), or ten messages' worth at slow rates (at most 10 s). */
 export function batchSize(ratePerSecond: number): number {
-  const ms = ratePerSecond >= FAST_RATE ? FAST_BATCH_MS : Math.min(MAX_BATCH_MS, Math.max(MIN_BATCH_MS, (MESSAGES_PER_SLOW_BATCH * 1000) / ratePerSecond));
+  const ms =
+    ratePerSecond >= SLOW_RATE
+      ? Math.min(MAX_FAST_BATCH_MS, Math.max(MIN_BATCH_MS, ratePerSecond * MS_PER_RATE))
+      : Math.min(MAX_SLOW_BATCH_MS, Math.max(MIN_BATCH_MS, (MESSAGES_PER_SLOW_BATCH * 1000) / ratePerSecond));
   return Math.max(1, Math.floor((ratePerSecond * ms) / 1000));
 }
 

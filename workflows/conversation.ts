@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { AgentActivities } from '../activities/agent.js';
 import type { ConversationStoreActivities } from '../activities/conversation-store.js';
 import type { TwilioMessagingActivities } from '../activities/twilio-messaging.js';
 import { SERVICE_WINDOW_MS } from '../lib/conversations/window.js';
@@ -37,6 +38,11 @@ const QUIET_PERIOD_CAP = 10;
 
 const store = proxyActivities<ConversationStoreActivities>(DATABASE_CALL);
 const messaging = proxyActivities<TwilioMessagingActivities>(TWILIO_SEND);
+// The hand-off at an opening past the 24-hour window (flag + email): as in reply.ts, a few attempts, then on.
+const agent = proxyActivities<AgentActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
+});
 
 /**
  * One per customer of a merchant (`conversation:{tenant}:{customer}`), for as long as they talk. It puts
@@ -61,6 +67,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
   // after it) waits here until `opensAt`, when a durable timer wakes the run to answer it as one turn.
   const held: InboundSignal[] = [...(input.carried?.held ?? [])];
   let opensAt: number | null = input.carried?.opensAt ?? null;
+  let awayMessageId: string | null = input.carried?.awayMessageId ?? null;
 
   const windowOpen = () => input.channel === 'sms' || (lastInboundAt !== null && Date.now() < lastInboundAt + SERVICE_WINDOW_MS);
 
@@ -138,7 +145,12 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     const inboundSids = turn.map((m) => m.messageSid);
     const last = inboundSids[inboundSids.length - 1]!;
     // `at`: the hours are judged on this run's clock (time-skipping tests move it), like the 24-hour window.
-    const reply = { tenantId, conversationId, inboundSids, withinWindow: windowOpen(), at: Date.now(), ...(afterHours ? { afterHours: true } : {}) };
+    const reply = {
+      tenantId, conversationId, inboundSids, withinWindow: windowOpen(), at: Date.now(),
+      ...(afterHours ? { afterHours: true } : {}),
+      // So an away message knows whether the opening comes after the window closes (and promises no answer).
+      ...(input.channel === 'whatsapp' && lastInboundAt !== null ? { windowClosesAt: lastInboundAt + SERVICE_WINDOW_MS } : {}),
+    };
     repliesStarted += 1;
     try {
       let result;
@@ -167,6 +179,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
       if (result.holdUntil !== undefined && patched('agent-business-hours')) {
         held.push(...turn);
         opensAt = result.holdUntil;
+        awayMessageId = result.messageId;
         lastSkipReason = 'outside_hours';
       }
     } catch (err) {
@@ -178,13 +191,36 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
     }
   };
 
+  /**
+   * The shop opened after WhatsApp's 24-hour window closed: the held turn cannot be answered with a session
+   * message, so it goes to the merchant (AI paused, "needs you", email) instead of an answer that would not
+   * be sent. A turn the merchant took over or the customer opted out of meanwhile is skipped as usual.
+   */
+  const handOverHeld = async (turn: InboundSignal[]) => {
+    if (optedOut || aiPaused) return answer(turn, true);
+    const unanswered = turn.map((m) => m.messageSid);
+    const reason = 'window_closed_while_away';
+    try {
+      await agent.handOffToMerchant({ tenantId, conversationId, messageId: awayMessageId ?? `held:${unanswered.at(-1)!}`, reason, unanswered });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('hand-off notice failed', { conversationId, reason: failureReason(err) });
+    }
+    aiPaused = true;
+    lastSkipReason = 'handed_off';
+  };
+
   const hasWork = () => pending.length > 0 || outbox.length > 0 || workflowInfo().continueAsNewSuggested;
   for (;;) {
     if (opensAt !== null && Date.now() >= opensAt) {
       // The shop opened: the turn held since the away message is answered now, as one turn.
       const waiting = held.splice(0);
       opensAt = null;
-      if (waiting.length > 0) await answer(waiting, true);
+      // Past the 24-hour window (the opening was more than a day after the customer's last message): the
+      // merchant's. Patched: runs started before this step answered (and failed to send) instead.
+      if (waiting.length > 0 && !windowOpen() && patched('agent-away-window-closed')) await handOverHeld(waiting);
+      else if (waiting.length > 0) await answer(waiting, true);
+      awayMessageId = null;
     }
     // While the window is open, a durable timer wakes the workflow when it closes, so its clock (and the
     // `state` query) moves past the deadline even if nobody writes. While a turn is held, one wakes it at the
@@ -214,7 +250,7 @@ export async function conversationWorkflow(input: ConversationInput): Promise<vo
         aiPaused,
         optedOut,
         lastInboundAt,
-        carried: { seen, pending, outbox, ...(opensAt !== null ? { held, opensAt } : {}) },
+        carried: { seen, pending, outbox, ...(opensAt !== null ? { held, opensAt, ...(awayMessageId !== null ? { awayMessageId } : {}) } : {}) },
       });
     }
   }

@@ -1,19 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { readAnalyticsFreshness } from '../../lib/analytics/freshness.js';
 import { COUNT_METRICS } from '../../lib/analytics/metrics.js';
 import {
   AnalyticsRangeError,
   RANGE_PRESETS,
   isKnownTimeZone,
   readAnalyticsReport,
+  readRangeContext,
   readRollupRows,
+  readTenantAnalytics,
   readTopTenants,
   resolveRange,
   type AnalyticsReport,
+  type RangeRequest,
   type ResolvedRange,
 } from '../../lib/analytics/report.js';
 import { setTenantTimeZone } from '../../lib/analytics/rebuild.js';
+import { AnalyticsBusyError } from '../../lib/analytics/refresh.js';
 import { AUDIT_ACTIONS, writeAudit } from '../../lib/audit.js';
 import { readReplyAccess } from '../../lib/billing/reply-access.js';
 import { csvText } from '../../lib/csv/writer.js';
@@ -105,39 +108,40 @@ export function analyticsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     app.put('/time-zone', setTimeZone, changeTimeZone);
   };
 
-  async function tenantZone(tenantId: string): Promise<string> {
-    const { rows } = await pool().query<{ timeZone: string }>({
-      name: 'analytics.tenant-zone',
-      text: `SELECT time_zone AS "timeZone" FROM tenants WHERE id = $1`,
-      values: [tenantId],
-    });
-    if (!rows[0]) throw notFound('Tenant');
-    return rows[0].timeZone;
-  }
-
+  /**
+   * The page's data. Two statements, side by side: the reply usage (billing's own query), and everything
+   * else in one (the tenant's zone, the range in it, the rollups, the refresh's freshness). The session
+   * hook's read comes before; nothing waits on anything else.
+   */
   async function readTenantReport(request: RouteRequest<typeof readReport.schema>) {
     const { tenantId } = requireAuth(request);
-    // Freshness and usage do not depend on the range: asked for at once, beside it.
-    const side = Promise.all([readAnalyticsFreshness(pool()), readReplyAccess(ctx.prisma, tenantId)]);
-    side.catch(() => undefined);
-    const range = await resolve(pool(), request.query, await tenantZone(tenantId));
-    const report = await readAnalyticsReport(pool(), tenantId, range);
-    const [freshness, access] = await side;
-    const usage = { periodStart: access.usage.periodStart.toISOString(), periodEnd: access.usage.periodEnd.toISOString(), replies: access.usage.replies, limit: access.usage.limit };
-    return toBody('tenant', report, freshness, { usage, topTenants: null });
+    const usage = readReplyAccess(ctx.prisma, tenantId);
+    usage.catch(() => undefined);
+    const found = await rangeErrors(() => readTenantAnalytics(pool(), tenantId, rangeOf(request.query)));
+    if (!found) throw notFound('Tenant');
+    const access = await usage;
+    const replies = { periodStart: access.usage.periodStart.toISOString(), periodEnd: access.usage.periodEnd.toISOString(), replies: access.usage.replies, limit: access.usage.limit };
+    return toBody('tenant', found.report, found.freshness, { usage: replies, topTenants: null });
   }
 
   async function exportTenantCsv(request: RouteRequest<typeof exportCsv.schema>, reply: RouteReply<typeof exportCsv.schema>) {
     const { tenantId } = requireAuth(request);
-    const range = await resolve(pool(), request.query, await tenantZone(tenantId));
-    return sendCsv(reply, range, await readRollupRows(pool(), tenantId, range));
+    const found = await rangeErrors(() => readRangeContext(pool(), { ...rangeOf(request.query), tenantId }));
+    if (!found) throw notFound('Tenant');
+    return sendCsv(reply, found.range, await readRollupRows(pool(), tenantId, found.range));
   }
 
   async function changeTimeZone(request: RouteRequest<typeof setTimeZone.schema>) {
     const { tenantId } = requireAuth(request);
     const zone = request.body.timeZone;
     if (!(await isKnownTimeZone(pool(), zone))) throw new HttpError(400, `"${zone}" is not a time zone we know; pick one from the list.`, 'unknown_time_zone');
-    await setTenantTimeZone(pool(), tenantId, zone);
+    try {
+      await setTenantTimeZone(pool(), tenantId, zone);
+    } catch (err) {
+      // A rebuild holds the rollups for a minute or two: say so now rather than time out behind it.
+      if (err instanceof AnalyticsBusyError) throw new HttpError(409, err.message, 'analytics_busy');
+      throw err;
+    }
     return { timeZone: zone };
   }
 }
@@ -157,8 +161,11 @@ export function opsAnalyticsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   };
 
   async function readPlatformReport(request: RouteRequest<typeof readOpsReport.schema>) {
-    const range = await resolve(pool(), request.query, await knownZone(request.query.tz));
-    const [report, freshness, topTenants] = await Promise.all([readAnalyticsReport(pool(), null, range), readAnalyticsFreshness(pool()), readTopTenants(pool(), range)]);
+    const zone = await knownZone(request.query.tz);
+    const found = await rangeErrors(() => readRangeContext(pool(), { ...rangeOf(request.query), timeZone: zone }));
+    if (!found) throw new HttpError(400, `"${zone}" is not a time zone we know.`, 'unknown_time_zone');
+    const [report, topTenants] = await Promise.all([readAnalyticsReport(pool(), null, found.range), readTopTenants(pool(), found.range)]);
+    const freshness = found.freshness;
     return toBody('platform', report, freshness, { usage: null, topTenants });
   }
 
@@ -194,13 +201,22 @@ export function opsAnalyticsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   }
 }
 
-async function resolve(pool: ReturnType<typeof sqlPool>, query: z.infer<typeof rangeQuery>, zone: string): Promise<ResolvedRange> {
+function rangeOf(query: z.infer<typeof rangeQuery>): Pick<RangeRequest, 'preset' | 'from' | 'to' | 'bucket'> {
+  return { preset: query.range, from: query.from, to: query.to, bucket: query.bucket };
+}
+
+/** A range that makes no sense is the asker's mistake: 400 with the reason. */
+async function rangeErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await resolveRange(pool, { preset: query.range, from: query.from, to: query.to, bucket: query.bucket, timeZone: zone });
+    return await work();
   } catch (err) {
     if (err instanceof AnalyticsRangeError) throw new HttpError(400, err.message, 'invalid_range');
     throw err;
   }
+}
+
+async function resolve(pool: ReturnType<typeof sqlPool>, query: z.infer<typeof rangeQuery>, zone: string): Promise<ResolvedRange> {
+  return rangeErrors(() => resolveRange(pool, { ...rangeOf(query), timeZone: zone }));
 }
 
 function toBody(

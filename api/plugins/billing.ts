@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, writeBillingAudit } from '../../lib/audit.js';
 import { minorToDecimal } from '../../lib/billing/money.js';
-import { BILLING_PHASES, billingPhaseOf, LIVE_SUBSCRIPTION_STATUSES, TRIAL_PLAN, type BillingPhase } from '../../lib/billing/plans.js';
+import { BILLING_PHASES, billingPhaseOf, LIVE_SUBSCRIPTION_STATUSES, TRIAL_PLAN, trialCarriesOver, type BillingPhase } from '../../lib/billing/plans.js';
 import { readReplyAccess } from '../../lib/billing/reply-access.js';
+import { FixedWindowLimiter } from '../../lib/conversations/rate-limit.js';
 import { syncNow } from '../../workflows/contracts/billing.js';
 import { requireAuth, type AuthContext } from '../auth/context.js';
 import { temporalLinksFor } from '../auth/operator-links.js';
@@ -14,6 +15,15 @@ import type { RouteReply, RouteRequest } from '../routes.js';
 import type { BillingAccount } from '../workflows/billing.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * Per tenant and minute, for the calls that reach Stripe: Checkout and portal links (each one a session
+ * workflow and a Stripe session; one budget for both), and "look again now" (each one a billing sync: two
+ * Stripe list calls). Far above what a merchant clicks; a script or a stuck page gets a 429 that says so.
+ */
+export const BILLING_SESSIONS_PER_MINUTE = 10;
+export const BILLING_SYNCS_PER_MINUTE = 6;
+const SESSIONS_LIMITED = `Stripe's checkout and billing pages can be opened at most ${BILLING_SESSIONS_PER_MINUTE} times a minute`;
+const SYNCS_LIMITED = `Billing can be refreshed from Stripe at most ${BILLING_SYNCS_PER_MINUTE} times a minute`;
 
 const planSchema = z.object({ code: z.string(), name: z.string(), monthlyReplyLimit: z.number(), price: z.string(), currency: z.string() });
 export const plansSchema = z.object({ plans: z.array(planSchema), trial: z.object({ days: z.number(), replyLimit: z.number().nullable() }) });
@@ -21,7 +31,8 @@ export const billingSchema = z.object({
   phase: z.enum(BILLING_PHASES),
   /** The plan in force: a paid plan or the trial; null once the trial or the subscription ended. */
   plan: z.object({ code: z.string(), name: z.string(), monthlyReplyLimit: z.number(), price: z.string().nullable(), currency: z.string() }).nullable(),
-  trial: z.object({ endsAt: z.string().nullable(), daysLeft: z.number().nullable() }),
+  /** `keptOnCheckout`: a plan chosen now keeps the trial's remaining days (Stripe needs 48 h of them). */
+  trial: z.object({ endsAt: z.string().nullable(), daysLeft: z.number().nullable(), keptOnCheckout: z.boolean() }),
   subscription: z
     .object({ status: z.string(), currentPeriodEnd: z.string().nullable(), cancelAtPeriodEnd: z.boolean(), nextInvoiceAt: z.string().nullable() })
     .nullable(),
@@ -63,6 +74,9 @@ const sync = { schema: { response: { 202: acceptedSchema } } };
  */
 export function billingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   const { env, prisma, workflows } = ctx;
+  // In process, like the test chat's and the webhooks' budgets (lib/conversations/rate-limit.ts).
+  const sessionLimiter = new FixedWindowLimiter(BILLING_SESSIONS_PER_MINUTE);
+  const syncLimiter = new FixedWindowLimiter(BILLING_SYNCS_PER_MINUTE);
 
   return async (app) => {
     app.get('/plans', listPlans, listBillingPlans);
@@ -110,6 +124,7 @@ export function billingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       trial: {
         endsAt: trialEndsAt,
         daysLeft: phase === 'trialing' && tenant.trialEndsAt ? Math.max(0, Math.ceil((tenant.trialEndsAt.getTime() - Date.now()) / DAY_MS)) : null,
+        keptOnCheckout: phase === 'trialing' && trialCarriesOver(tenant, Date.now()),
       },
       subscription:
         subscribed && row
@@ -142,8 +157,9 @@ export function billingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     };
   }
 
-  async function startCheckout(request: RouteRequest<typeof checkout.schema>) {
+  async function startCheckout(request: RouteRequest<typeof checkout.schema>, reply: RouteReply<typeof checkout.schema>) {
     const auth = requireAuth(request);
+    withinBudget(sessionLimiter, auth, reply, SESSIONS_LIMITED);
     await requireVerifiedEmail(auth);
     const plan = await prisma.plan.findFirst({ where: { code: request.body.planCode, active: true, priceCents: { not: null } } });
     if (!plan) throw new HttpError(400, 'There is no such plan to choose.', 'unknown_plan');
@@ -165,8 +181,9 @@ export function billingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     return session;
   }
 
-  async function openPortal(request: RouteRequest<typeof portal.schema>) {
+  async function openPortal(request: RouteRequest<typeof portal.schema>, reply: RouteReply<typeof portal.schema>) {
     const auth = requireAuth(request);
+    withinBudget(sessionLimiter, auth, reply, SESSIONS_LIMITED);
     await requireCustomer(auth);
     const session = await stripeSession(() =>
       workflows.billing.createSession({ tenantId: auth.tenantId, kind: 'portal', returnUrl: new URL('/app/billing?portal=returned', env.WEB_PUBLIC_URL).toString() }),
@@ -178,8 +195,17 @@ export function billingPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   /** Back from Checkout or the portal: the workflow re-reads Stripe now instead of waiting for the webhook. */
   async function syncBillingNow(request: RouteRequest<typeof sync.schema>, reply: RouteReply<typeof sync.schema>) {
     const auth = requireAuth(request);
+    withinBudget(syncLimiter, auth, reply, SYNCS_LIMITED);
     await workflows.billing.signal(await accountOf(auth.tenantId), syncNow, []);
     return reply.code(202).send({ accepted: true });
+  }
+
+  /** The tenant's budget for calls that reach Stripe: a 429 saying when to try again (also as Retry-After). */
+  function withinBudget(limiter: FixedWindowLimiter, auth: AuthContext, reply: { header(name: string, value: string): unknown }, what: string): void {
+    if (limiter.take(auth.tenantId)) return;
+    const seconds = Math.max(1, Math.ceil(limiter.retryAfterMs(auth.tenantId) / 1000));
+    reply.header('retry-after', String(seconds));
+    throw new HttpError(429, `${what}: try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`, 'rate_limited');
   }
 
   /** Paying needs a proven email address (the receipts and dunning emails go there). */

@@ -30,6 +30,8 @@ export const dashboardSchema = z.object({
     ),
   }),
   usage: z.object({ periodStart: z.string(), replies: z.number(), limit: z.number().nullable() }),
+  /** The reply gate now (the billing page's `replies`): the home page shows why AI replies are paused. */
+  replies: z.object({ paused: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() }),
   trial: z.object({
     plan: z.string(),
     trialEndsAt: z.string().nullable(),
@@ -84,6 +86,9 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         })),
       },
       usage: { periodStart: access.usage.periodStart.toISOString(), replies: access.usage.replies, limit: access.usage.limit },
+      replies: access.decision.allowed
+        ? { paused: false, reason: null, message: null }
+        : { paused: true, reason: access.decision.reason, message: access.decision.message },
       trial: {
         plan: tenant.plan,
         trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null,

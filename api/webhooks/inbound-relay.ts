@@ -68,6 +68,8 @@ export function createInboundRelay(options: InboundRelayOptions) {
   const known = new Set<string>();
   /** Conversations with a signal in flight: their next message waits, so a customer's order is kept. */
   const busy = new Set<string>();
+  /** Signals in flight per tenant: the next slot goes to the tenant with the fewest (see `next`). */
+  const inFlight = new Map<string, number>();
   let active = 0;
   let done: string[] = [];
   let flushing: Promise<void> | null = null;
@@ -83,9 +85,29 @@ export function createInboundRelay(options: InboundRelayOptions) {
     pump();
   }
 
+  /**
+   * The oldest waiting hand-off of the tenant with the fewest signals in flight. A burst at one merchant (a post
+   * gone viral) then takes turns with every other merchant's messages instead of filling every slot ahead of
+   * them; within a tenant, and within a conversation, order is kept.
+   */
+  function next(): number {
+    let best = -1;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    const considered = new Set<string>();
+    for (let i = 0; i < queue.length; i++) {
+      const { conversation } = queue[i]!;
+      if (considered.has(conversation.tenantId) || busy.has(conversations.workflowId(conversation))) continue;
+      considered.add(conversation.tenantId);
+      const load = inFlight.get(conversation.tenantId) ?? 0;
+      if (load < bestLoad) [best, bestLoad] = [i, load];
+      if (load === 0) break;
+    }
+    return best;
+  }
+
   function pump(): void {
     while (active < concurrency) {
-      const index = queue.findIndex((h) => !busy.has(conversations.workflowId(h.conversation)));
+      const index = next();
       if (index < 0) break;
       const [item] = queue.splice(index, 1);
       void deliver(item!);
@@ -95,8 +117,10 @@ export function createInboundRelay(options: InboundRelayOptions) {
 
   async function deliver(item: HandOff): Promise<void> {
     const key = conversations.workflowId(item.conversation);
+    const tenant = item.conversation.tenantId;
     active += 1;
     busy.add(key);
+    inFlight.set(tenant, (inFlight.get(tenant) ?? 0) + 1);
     try {
       await signal(item);
       done.push(item.key);
@@ -107,6 +131,9 @@ export function createInboundRelay(options: InboundRelayOptions) {
     } finally {
       known.delete(item.key);
       busy.delete(key);
+      const left = (inFlight.get(tenant) ?? 1) - 1;
+      if (left > 0) inFlight.set(tenant, left);
+      else inFlight.delete(tenant);
       active -= 1;
       pump();
     }

@@ -14,7 +14,7 @@ import {
 
 export type ConversationWorkflows = ReturnType<typeof conversationWorkflows>;
 
-export function conversationWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'REPLY_QUIET_PERIOD_MS' | 'REPLY_WORKFLOW'>) {
+export function conversationWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'REPLY_QUIET_PERIOD_MS' | 'REPLY_WORKFLOW' | 'TEMPORAL_FAIRNESS'>) {
   const workflowId = (c: Pick<ConversationRow, 'tenantId' | 'customerAddress'>) => workflowIds.conversation(c.tenantId, c.customerAddress);
   return {
     workflowId,
@@ -41,6 +41,8 @@ export function conversationWorkflows(temporal: Client, env: Pick<Env, 'TEMPORAL
         args: [input],
         signal: signal.name,
         signalArgs: args,
+        // Activities and reply child workflows inherit it: the tenant's share of the task queue is one key's.
+        ...(env.TEMPORAL_FAIRNESS ? { priority: { fairnessKey: conversation.tenantId } } : {}),
       });
       return { workflowId: id };
     },

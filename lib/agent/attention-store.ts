@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.js';
 import { isUniqueViolation, sqlPool } from '../db/sql.js';
-import { HANDOFF_ACTOR, type HandoffReason } from './handoff.js';
+import { HANDOFF_ACTOR, HANDOFF_REASONS, type HandoffReason } from './handoff.js';
 
 /** The away message's key in `messages.reply_to_message_sid`: not the inbound sid, which the real answer keeps. */
 export const awayKey = (inboundSid: string) => `away:${inboundSid}`;
@@ -76,5 +76,5 @@ export async function storedHandoff(prisma: PrismaClient, messageId: string): Pr
     values: [messageId],
   });
   const reason = rows[0]?.handoff ?? null;
-  return reason === 'customer_asked' || reason === 'keyword' || reason === 'repeated_fallback' ? reason : null;
+  return (HANDOFF_REASONS as readonly string[]).includes(reason ?? '') ? (reason as HandoffReason) : null;
 }

@@ -38,8 +38,35 @@ export function formatOpening(at: number, timeZone: string): string {
   return `${name} ${String(Math.floor(m.minute / 60)).padStart(2, '0')}:${String(m.minute % 60).padStart(2, '0')}`;
 }
 
-/** The away message as sent: `{opens}` filled in (or dropped with its brackets when there is no next opening). */
-export function awayMessageText(hours: BusinessHours, opensAt: number | null): string {
+/**
+ * The shop opens after WhatsApp's 24-hour window closes (`windowClosesAt`: the customer's last message plus
+ * 24 h; absent on SMS, which has no window): the answer held for the opening could not go out then.
+ */
+export function opensAfterWindow(opensAt: number | null, windowClosesAt: number | undefined): boolean {
+  return opensAt !== null && windowClosesAt !== undefined && opensAt >= windowClosesAt;
+}
+
+// The away message when the opening is beyond the window: it promises no answer at opening (none could be
+// sent), only that a person sees the message, and asks the customer to write again (which reopens the window).
+const AWAY_BEYOND_WINDOW: Record<string, (shop: string, opens: string) => string> = {
+  en: (shop, opens) => `Thanks for your message! We're closed until ${opens}. Someone from ${shop} will see it when we open; if you still need help then, please write to us again here.`,
+  es: (shop, opens) => `¡Gracias por tu mensaje! Estamos cerrados hasta ${opens}. Alguien de ${shop} lo verá cuando abramos; si todavía necesitas ayuda, vuelve a escribirnos por aquí.`,
+  pt: (shop, opens) => `Obrigado pela sua mensagem! Estamos fechados até ${opens}. Alguém da ${shop} vai vê-la quando abrirmos; se ainda precisar de ajuda, escreva-nos de novo por aqui.`,
+  de: (shop, opens) => `Danke für Ihre Nachricht! Wir haben bis ${opens} geschlossen. Jemand von ${shop} sieht sie, sobald wir öffnen; wenn Sie dann noch Hilfe brauchen, schreiben Sie uns hier bitte noch einmal.`,
+  fr: (shop, opens) => `Merci pour votre message ! Nous sommes fermés jusqu'à ${opens}. Quelqu'un de ${shop} le verra à l'ouverture ; si vous avez encore besoin d'aide, écrivez-nous à nouveau ici.`,
+  it: (shop, opens) => `Grazie per il messaggio! Siamo chiusi fino a ${opens}. Qualcuno di ${shop} lo vedrà all'apertura; se hai ancora bisogno di aiuto, scrivici di nuovo qui.`,
+};
+
+/**
+ * The away message as sent: `{opens}` filled in (or dropped with its brackets when there is no next opening).
+ * When the opening is beyond WhatsApp's window (`beyondWindow`), the merchant's text — which may promise an
+ * answer at opening — gives way to one that promises nothing the shop cannot send, in the shop's first
+ * language (`language`, English when it has none of these).
+ */
+export function awayMessageText(hours: BusinessHours, opensAt: number | null, beyondWindow?: { shop: string; language: string | undefined }): string {
+  if (beyondWindow && opensAt !== null) {
+    return (AWAY_BEYOND_WINDOW[beyondWindow.language ?? 'en'] ?? AWAY_BEYOND_WINDOW.en!)(beyondWindow.shop, formatOpening(opensAt, hours.timeZone));
+  }
   const text = hours.awayMessage.trim() || "Thanks for your message! We're closed right now; we'll answer as soon as we open.";
   if (opensAt === null) return text.replace(/\s*\(\{opens\}\)|\s*\{opens\}/g, '');
   return text.replaceAll('{opens}', formatOpening(opensAt, hours.timeZone));

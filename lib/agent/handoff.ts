@@ -1,10 +1,11 @@
 // Hand-off rules: when the agent stops and a person takes over. The customer asks for one (the turn's
 // understood intent `human`, any language), the merchant's keywords appear in the turn, or the agent fell
-// back twice in a row. The conversation is then paused for the AI (like a takeover), the customer is told
+// back twice in a row. Business hours add one: the shop opened after WhatsApp's 24-hour window had closed,
+// so the turn held since the away message cannot be answered by the AI (`window_closed_while_away`). The conversation is then paused for the AI (like a takeover), the customer is told
 // someone will follow up, and the merchant is notified (dashboard badge, "needs you" filter, email).
 import type { HandoffRules } from './settings.js';
 
-export const HANDOFF_REASONS = ['customer_asked', 'keyword', 'repeated_fallback'] as const;
+export const HANDOFF_REASONS = ['customer_asked', 'keyword', 'repeated_fallback', 'window_closed_while_away'] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 /** Who paused the AI when the rules did (conversations.ai_paused_by; a person's pause holds their user id). */
@@ -59,6 +60,8 @@ export function describeHandoff(reason: HandoffReason | string): string {
       return 'The customer wrote one of your hand-off keywords.';
     case 'repeated_fallback':
       return 'The AI could not give a checked answer twice in a row.';
+    case 'window_closed_while_away':
+      return "The customer wrote while the shop was closed, and WhatsApp's 24-hour window had closed by the time it opened, so the AI could not answer.";
     default:
       return 'The AI handed this conversation to you.';
   }
@@ -72,7 +75,9 @@ export function handoffEmail(input: { shop: string; customer: string; reason: st
       `Hello from WARA,`,
       '',
       `${describeHandoff(input.reason)} Conversation with ${input.customer} at ${input.shop}.`,
-      'The AI is paused for this conversation and the customer was told someone will follow up.',
+      input.reason === 'window_closed_while_away'
+        ? 'The AI is paused for this conversation. WhatsApp now only allows an approved template until the customer writes again.'
+        : 'The AI is paused for this conversation and the customer was told someone will follow up.',
       'Reply by hand from the dashboard, then hand it back to the AI when you are done:',
       input.url,
     ].join('\n'),

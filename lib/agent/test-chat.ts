@@ -35,7 +35,10 @@ export const testChatAnswerSchema = z.object({
   handoff: z.object({ reason: z.string(), description: z.string(), keyword: z.string().nullable() }).nullable(),
   /** The shop is closed and the merchant chose an away message: what a customer would get first. */
   away: z.object({ message: z.string(), opensAt: z.string().nullable() }).nullable(),
+  /** The customer's language, as the turn was understood. */
   language: z.string(),
+  /** The language the answer was written in: the customer's, or the first the merchant allows. */
+  answerLanguage: z.string(),
   intent: z.string(),
   check: z.object({ verdict: z.enum(['passed', 'corrected', 'failed', 'not_needed']), problems: z.array(z.string()) }),
   sources: z.object({
@@ -55,6 +58,7 @@ export function toTestChatAnswer(
   const base = {
     away: meta.away,
     language: composed.understanding.language,
+    answerLanguage: composed.kind === 'opt_out' ? composed.understanding.language : composed.language,
     intent: composed.understanding.intent,
     agentVersion: meta.agentVersion,
     tokens: composed.tokens,

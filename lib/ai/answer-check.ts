@@ -13,7 +13,8 @@
 // reply is regenerated once, then replaced by the safe answer (activities/openai.ts).
 // The merchant's policies extend it (policy-check.ts): a delivery time, fee or return window must be in them.
 import type { CatalogContextProduct } from './catalog-context.js';
-import { isPolicySentence, policyFacts, policyStatesAmount, policyStatesText, unstatedDurations } from './policy-check.js';
+import { AMOUNT, moneyIn, parseAmount, sameCurrency } from './money.js';
+import { policyFacts, policyStatesFee, policyStatesText, unstatedDurations, type PolicyText } from './policy-check.js';
 
 export interface AnswerCheck {
   ok: boolean;
@@ -21,26 +22,6 @@ export interface AnswerCheck {
   problems: string[];
 }
 
-const SYMBOL_CURRENCY: Record<string, string> = { '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR', R$: 'BRL' };
-const AMOUNT = String.raw`\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?`;
-/** Only real ISO 4217 codes count, so "12 PCS" or "3 new" is not mistaken for money. */
-const ISO_CODES = new Set(Intl.supportedValuesOf('currency'));
-const WORD_CURRENCY = String.raw`[Dd]ollars?|[Ee]uros?|[Pp]ounds?|[Rr]eais|[Pp]esos?|[Ff]rancs?|[Yy]en`;
-/**
- * Codes written in lower case count only for the common ones: "all 3 colours", "top 5" or "cup 2" must not
- * read as Albanian lek, Tongan paʻanga or Cuban pesos (codes in upper case always count).
- */
-const LOWER_CODES = String.raw`usd|eur|gbp|brl|mxn|jpy|inr|cad|aud|chf|ars|clp|cop`;
-const MONEY = new RegExp(
-  [
-    String.raw`(?<sym1>R\$|[$€£¥₹])\s?(?<amt1>${AMOUNT})`,
-    String.raw`(?<amt2>${AMOUNT})\s?(?<sym2>R\$|[$€£¥₹])`,
-    String.raw`\b(?<code1>[A-Z]{3}|${LOWER_CODES})\s?(?<amt3>${AMOUNT})(?![\d])`,
-    String.raw`(?<amt4>${AMOUNT})\s?(?<code2>[A-Z]{3}|${LOWER_CODES}|${WORD_CURRENCY})\b`,
-  ].join('|'),
-  // Case-sensitive on purpose: an upper-case code always counts, a lower-case one only from LOWER_CODES.
-  'gu',
-);
 /** Words after which a bare number is a price ("costs 19", "cuesta 19", "for 19"), in the languages we answer in. */
 // Only unmistakable price words: "for 2 people", "at 5pm" or "only 3 left" are not prices.
 const PRICE_CUE = String.raw`(?:costs?|priced at|price(?: is)?|for only|for just|cuesta|cuestan|precio(?: es)?|custa|custam|preço(?: é)?|kostet|kosten|preis(?: ist)?|coûte|coûtent|prix(?: est)?|costa|costano|prezzo(?: è)?)`;
@@ -62,7 +43,7 @@ interface Claim {
   at: number;
 }
 
-export function checkAnswer(answer: string, catalog: readonly CatalogContextProduct[], policies: readonly string[] = []): AnswerCheck {
+export function checkAnswer(answer: string, catalog: readonly CatalogContextProduct[], policies: readonly PolicyText[] = []): AnswerCheck {
   const problems: string[] = [];
   const bySku = new Map(catalog.map((p) => [p.sku.toLowerCase(), p]));
   const catalogText = fold(catalog.map((p) => `${p.name} ${p.description ?? ''}`).join('\n'));
@@ -85,8 +66,7 @@ export function checkAnswer(answer: string, catalog: readonly CatalogContextProd
       }
       const product = productFor(claim.at, named) ?? (previous.length === 1 ? previous[0]! : null);
       // A delivery or return fee (or "free shipping") is the policies' to state, not a product's price.
-      const policyFee = isPolicySentence(sentence) && policyStatesAmount(facts, claim.amount, claim.currency);
-      if (policyFee) continue;
+      if (policyStatesFee(facts, sentence, claim.at, claim.amount, claim.currency)) continue;
       if (!product) {
         problems.push(`${claim.text} is not tied to any catalog product.`);
       } else if (!samePrice(claim, product)) {
@@ -146,15 +126,7 @@ function claimsIn(sentence: string, catalogText: string): Claim[] {
     taken.push([claim.at, claim.at + length]);
     claims.push(claim);
   };
-  for (const m of sentence.matchAll(MONEY)) {
-    const g = m.groups!;
-    const symbol = g.sym1 ?? g.sym2 ?? null;
-    const code = g.code1 ?? g.code2 ?? null;
-    const currency = symbol ? currencyOf(symbol) : code ? currencyOf(code) : null;
-    // A three-letter word that is not a currency ("for", "and", "now") makes this notation no money.
-    if (currency === undefined) continue;
-    add({ amount: parseAmount(g.amt1 ?? g.amt2 ?? g.amt3 ?? g.amt4!), currency, text: m[0].trim(), at: m.index }, m[0].length);
-  }
+  for (const m of moneyIn(sentence)) add({ amount: m.amount, currency: m.currency, text: m.text, at: m.at }, m.length);
   for (const m of sentence.matchAll(BARE_PRICE)) {
     const amountAt = m.index + m[0].lastIndexOf(m.groups!.amt!);
     add({ amount: parseAmount(m.groups!.amt!), currency: null, text: m[0].trim(), at: amountAt }, m.groups!.amt!.length);
@@ -169,34 +141,7 @@ function claimsIn(sentence: string, catalogText: string): Claim[] {
 
 function samePrice(claim: Claim, product: CatalogContextProduct): boolean {
   if (claim.amount === null || Math.abs(claim.amount - Number(product.price)) > 0.0001) return false;
-  if (claim.currency === null) return true;
-  // "$" is ambiguous (USD, CAD, AUD, MXN…): any dollar-like currency matches it.
-  if (claim.currency === '$') return product.currency.endsWith('D') || product.currency === 'MXN';
-  return claim.currency === product.currency;
-}
-
-/** The currency a symbol, code or word names; undefined when it names none (so it is not money). */
-function currencyOf(token: string): string | undefined {
-  if (token === '$') return '$';
-  const known = SYMBOL_CURRENCY[token];
-  if (known) return known;
-  const lower = token.toLowerCase();
-  if (lower.startsWith('dollar')) return '$';
-  if (lower.startsWith('euro')) return 'EUR';
-  if (lower.startsWith('pound')) return 'GBP';
-  if (lower === 'reais' || lower === 'real') return 'BRL';
-  if (lower === 'yen') return 'JPY';
-  if (lower.startsWith('peso') || lower.startsWith('franc')) return lower.startsWith('peso') ? 'PESO' : 'FRANC';
-  const upper = token.toUpperCase();
-  return /^[A-Z]{3}$/.test(upper) && ISO_CODES.has(upper) ? upper : undefined;
-}
-
-function parseAmount(raw: string): number {
-  // "1,299.00" (comma thousands), "1.299,00" (dot thousands, decimal comma), "12,50" (decimal comma),
-  // "19.990" (a price with three decimals: a dot is a decimal point unless a comma follows it).
-  if (/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(raw)) return Number(raw.replace(/,/g, ''));
-  if (/^\d{1,3}(?:\.\d{3})+,\d+$/.test(raw)) return Number(raw.replace(/\./g, '').replace(',', '.'));
-  return Number(raw.replace(',', '.'));
+  return sameCurrency(claim.currency, product.currency);
 }
 
 function fold(s: string): string {

@@ -89,7 +89,8 @@ export async function composeReply(deps: ComposeDeps, input: ComposeInput): Prom
   ]);
   const catalog = toCatalogContext(products);
   const passages: KnowledgeContextPassage[] = knowledge.map((p, i) => ({ source: `K${i + 1}`, kind: p.kind, topic: p.topic, title: p.title, text: p.text }));
-  const policies = passages.map((p) => `${p.title}\n${p.text}`);
+  // Each passage with the topic its document is filed under: a claim is checked against its own topic's policy.
+  const policies = knowledge.map((p) => ({ topic: p.topic, text: `${p.title}\n${p.text}` }));
   // A shop that never saved agent settings keeps the prompt it had before agents existed.
   const agentParts: Partial<ReplyPromptInput> = input.agent.version === null ? {} : { tone: toneWords(settings.tone), agent: { name: settings.name, instructions: settings.instructions } };
   const promptInput: ReplyPromptInput = { tenantName: input.tenantName, history: input.history, turn: input.turn, products: catalog, language, knowledge: passages, ...agentParts };

@@ -14,16 +14,35 @@ export interface AnalyticsFreshness {
   backlogCounted: number;
 }
 
+/** The watermark's columns freshness is read from, for a statement that reads the row as `alias` (maybe null). */
+export function freshnessColumns(alias: string): string[] {
+  return [
+    `${alias}.last_run_at AS "countedThrough"`,
+    `${alias}.last_refresh_ms AS "lastRefreshMs"`,
+    `${alias}.last_refresh_events AS "lastRefreshEvents"`,
+    `${alias}.batch_events AS "backlogCounted"`,
+  ];
+}
+
+export interface FreshnessRow {
+  countedThrough: Date | null;
+  lastRefreshMs: number | null;
+  lastRefreshEvents: number | null;
+  backlogCounted: number | null;
+}
+
 export async function readAnalyticsFreshness(pool: pg.Pool, options: { watermark?: string; now?: Date } = {}): Promise<AnalyticsFreshness> {
-  const { rows } = await pool.query<{ countedThrough: Date | null; lastRefreshMs: number | null; lastRefreshEvents: number | null; backlogCounted: number }>({
+  const { rows } = await pool.query<FreshnessRow>({
     name: 'analytics.freshness',
-    text: `SELECT last_run_at AS "countedThrough", last_refresh_ms AS "lastRefreshMs", last_refresh_events AS "lastRefreshEvents",
-                  batch_events AS "backlogCounted"
-           FROM analytics_watermarks WHERE name = $1`,
+    text: `SELECT ${freshnessColumns('w').join(', ')} FROM analytics_watermarks w WHERE w.name = $1`,
     values: [options.watermark ?? ANALYTICS_WATERMARK],
   });
-  const row = rows[0];
-  const now = (options.now ?? new Date()).getTime();
+  return freshnessOf(rows[0], options.now);
+}
+
+/** Freshness from the watermark's row (undefined, or all nulls: there is none yet). */
+export function freshnessOf(row: FreshnessRow | undefined, at?: Date): AnalyticsFreshness {
+  const now = (at ?? new Date()).getTime();
   const countedThrough = row?.countedThrough ?? null;
   return {
     countedThrough,

@@ -1,7 +1,8 @@
 // Full rebuild and retention. A rebuild recomputes rollups from the event log, for one tenant or all; it
-// holds the watermark's lock for its whole transaction (the refresh waits), and it recounts exactly the
-// events the watermark says are counted, so the refresh that follows neither repeats nor skips any: the
-// watermark does not move. Events still pending stay pending for the refresh.
+// holds the watermark's lock for its whole transaction (lockForRebuild: a refresh that comes meanwhile does
+// nothing and reports "skipped: rebuild in progress", a time-zone change answers "try again in a minute"),
+// and it recounts exactly the events the watermark says are counted, so the refresh that follows neither
+// repeats nor skips any: the watermark does not move. Events still pending stay pending for the refresh.
 //
 // Retention: counted events may be deleted (pruneAnalyticsEvents) without changing a rollup: rollups are
 // sums kept in their own tables, and the refresh only ever reads events not yet counted. What pruning takes
@@ -10,7 +11,7 @@
 // for a pruned hour, e.g. a delivery status arriving after the prune, is still counted by the refresh.)
 import type pg from 'pg';
 import { inTransaction } from './transaction.js';
-import { ANALYTICS_WATERMARK, LOCAL_DAY, firstResponseBins, lockWatermark, rollupColumns, type WatermarkRow } from './refresh.js';
+import { ANALYTICS_WATERMARK, LOCAL_DAY, firstResponseBins, lockForRebuild, lockWatermarkUnlessRebuilding, rollupColumns, type WatermarkRow } from './refresh.js';
 
 /** The events the watermark counts: visible in the counted snapshot, or already done in the current batch. */
 const COUNTED = `(pg_visible_in_snapshot(e.xid, $1::pg_snapshot)
@@ -43,7 +44,7 @@ export async function rebuildAnalytics(pool: pg.Pool, options: RebuildOptions = 
   const tenantId = options.tenantId ?? null;
   return inTransaction(pool, async (client) => {
     await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.statementTimeoutMs ?? 60 * 60_000)]);
-    const mark = await lockWatermark(client, options.watermark ?? ANALYTICS_WATERMARK);
+    const mark = await lockForRebuild(client, options.watermark ?? ANALYTICS_WATERMARK);
     const keep = mark.prunedBefore;
     const result = tenantId ? await rebuildTenant(client, mark, tenantId, keep) : await rebuildAll(client, mark, keep);
     await recomputeDailyRollups(client, tenantId);
@@ -110,7 +111,12 @@ async function rebuildTenant(client: pg.PoolClient, mark: WatermarkRow, tenantId
   return rows[0]!;
 }
 
-/** A tenant's (or every tenant's) days, from its hourly rows, in its current zone. */
+/**
+ * A tenant's (or every tenant's) days, from its hourly rows, in its current zone. Written in (tenant, day)
+ * order: after a full rebuild's bulk write a tenant's range of days sits on a few pages rather than one page
+ * per row (the Analytics page reads 60 days of a tenant at a time, ~1,600 rows for the busiest one). Later
+ * writes land wherever there is room; the read is an index range scan either way.
+ */
 async function recomputeDailyRollups(client: pg.PoolClient, tenantId: string | null): Promise<void> {
   await client.query(`DELETE FROM analytics_daily_rollups WHERE $1::text IS NULL OR tenant_id = $1`, [tenantId]);
   await client.query(
@@ -118,19 +124,24 @@ async function recomputeDailyRollups(client: pg.PoolClient, tenantId: string | n
      SELECT g.tenant_id, ${LOCAL_DAY}, g.metric, g.dimension, sum(g.count)::int, sum(g.sum)::bigint
      FROM analytics_rollups g JOIN tenants t ON t.id = g.tenant_id
      WHERE $1::text IS NULL OR g.tenant_id = $1
-     GROUP BY 1, 2, 3, 4`,
+     GROUP BY 1, 2, 3, 4
+     ORDER BY 1, 2, 3, 4`,
     [tenantId],
   );
 }
 
 /**
  * A tenant's time zone, and its daily rollups re-cut to the new zone's days (from its hourly rollups, which
- * do not depend on the zone), under the watermark's lock: no refresh adds to the old days meanwhile.
+ * do not depend on the zone), under the watermark's lock: no refresh adds to the old days meanwhile. While a
+ * rebuild holds the watermark (up to minutes) it does not wait: AnalyticsBusyError at once (the API's 409),
+ * and after REFRESH_LOCK_TIMEOUT_MS behind a refresh's chunk likewise.
  */
-export async function setTenantTimeZone(pool: pg.Pool, tenantId: string, timeZone: string, options: { watermark?: string } = {}): Promise<void> {
+export async function setTenantTimeZone(pool: pg.Pool, tenantId: string, timeZone: string, options: { watermark?: string; lockTimeoutMs?: number } = {}): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query(`SELECT set_config('statement_timeout', '600000', true)`);
-    await lockWatermark(client, options.watermark ?? ANALYTICS_WATERMARK);
+    await lockWatermarkUnlessRebuilding(client, options.watermark ?? ANALYTICS_WATERMARK, options.lockTimeoutMs);
+    // The wait is over: the re-cut itself may wait for nothing else.
+    await client.query(`SELECT set_config('lock_timeout', '0', true)`);
     await client.query(`UPDATE tenants SET time_zone = $2, updated_at = now() AT TIME ZONE 'UTC' WHERE id = $1`, [tenantId, timeZone]);
     await recomputeDailyRollups(client, tenantId);
   });
@@ -148,7 +159,7 @@ export interface PruneResult {
 export async function pruneAnalyticsEvents(pool: pg.Pool, before: Date, options: { watermark?: string } = {}): Promise<PruneResult> {
   return inTransaction(pool, async (client) => {
     await client.query(`SELECT set_config('statement_timeout', '3600000', true)`);
-    const mark = await lockWatermark(client, options.watermark ?? ANALYTICS_WATERMARK);
+    const mark = await lockForRebuild(client, options.watermark ?? ANALYTICS_WATERMARK);
     const { rows } = await client.query<{ deleted: number; prunedBefore: Date }>(
       `WITH bound AS (SELECT date_trunc('hour', $5::timestamptz AT TIME ZONE 'UTC') AS before),
        deleted AS (
@@ -175,7 +186,7 @@ export async function rebaseAnalyticsAfterRestore(pool: pg.Pool, options: { wate
   const name = options.watermark ?? ANALYTICS_WATERMARK;
   await inTransaction(pool, async (client) => {
     await client.query(`SELECT set_config('statement_timeout', '3600000', true)`);
-    await lockWatermark(client, name);
+    await lockForRebuild(client, name);
     await client.query(`UPDATE analytics_events SET xid = '3'::xid8 WHERE xid <> '3'::xid8`);
     await client.query(
       `UPDATE analytics_watermarks SET counted_snapshot = pg_current_snapshot()::text, batch_snapshot = NULL, batch_cursor_xid = NULL,

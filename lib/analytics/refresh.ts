@@ -21,8 +21,18 @@
 // a long-running transaction elsewhere widens the range (not the result) until it ends.
 //
 // A crash at any point rolls back the rollups and the watermark together: the next run does the batch again.
-// Two refreshes (or a refresh and a rebuild) at once: each chunk first locks the watermark row FOR UPDATE
-// in READ COMMITTED, so the second waits, then reads the row the first committed and goes on from there.
+// Two refreshes at once: each chunk first locks the watermark row FOR UPDATE in READ COMMITTED, so the
+// second waits, then reads the row the first committed and goes on from there.
+//
+// A REBUILD (or a prune, or a re-base after a restore) is different: it holds the watermark for its whole
+// transaction, 30–90 s at a million events, longer than the shared pool's 15 s statement bound. Waiting
+// for it would make every chunk time out and be retried into a failed run. So those long jobs also take an
+// exclusive advisory lock on the watermark's name (lockForRebuild), and a chunk first *tries* that lock in
+// shared mode (refreshes do not exclude each other there): if a rebuild holds it, or waits for it, the chunk
+// does nothing and reports `skipped: 'rebuild in progress'`; the next scheduled run carries on from the same
+// watermark. The row lock is also waited for at most REFRESH_LOCK_TIMEOUT (lock_timeout): a chunk that
+// finds another refresh holding it longer reports `skipped: 'another refresh is running'` (that one does the
+// work). The lock order is the same everywhere (advisory, then row), so nothing deadlocks.
 //
 // Large batches (a backlog after an outage, the first refresh over a backfill) are done in chunks of
 // `maxEvents`, each its own transaction: the batch's snapshot is kept, with a cursor (xid, id) of the last
@@ -47,6 +57,54 @@ export interface WatermarkRow {
   batchMs: number;
   lastRunAt: Date | null;
   prunedBefore: Date | null;
+}
+
+/** Why a chunk did nothing: a rebuild (or prune, re-base) holds the watermark, or another refresh does. */
+export type RefreshSkip = 'rebuild in progress' | 'another refresh is running';
+
+/** How long a chunk waits for another refresh's chunk to commit before it leaves the work to it. */
+export const REFRESH_LOCK_TIMEOUT_MS = 5_000;
+
+/** The advisory lock key of a watermark's rebuilds ($n: the watermark's name): per watermark, as a bigint. */
+const rebuildLockKey = (nameParam: string) => `hashtextextended('analytics-rebuild:' || ${nameParam}, 0)`;
+
+/** Thrown when the watermark is busy and the caller asked not to wait (a time-zone change during a rebuild). */
+export class AnalyticsBusyError extends Error {
+  constructor(readonly reason: RefreshSkip) {
+    super(reason === 'rebuild in progress' ? 'Analytics are being rebuilt; try again in a minute.' : 'Analytics are being updated; try again in a minute.');
+  }
+}
+
+/** SQLSTATE 55P03 (lock_not_available): a lock_timeout expired. */
+export function isLockTimeout(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === '55P03';
+}
+
+/**
+ * The lock of the long jobs (rebuild, prune, re-base), for the rest of this transaction: the advisory lock
+ * that makes refreshes and time-zone changes step aside instead of waiting, then the watermark row.
+ */
+export async function lockForRebuild(client: pg.PoolClient, name: string): Promise<WatermarkRow> {
+  await client.query(`SELECT pg_advisory_xact_lock(${rebuildLockKey('$1::text')})`, [name]);
+  return lockWatermark(client, name);
+}
+
+/**
+ * For short jobs beside the refresh (a time-zone change): no rebuild running (else AnalyticsBusyError at
+ * once), then the watermark row, waited for at most `lockTimeoutMs` (else AnalyticsBusyError).
+ */
+export async function lockWatermarkUnlessRebuilding(client: pg.PoolClient, name: string, lockTimeoutMs = REFRESH_LOCK_TIMEOUT_MS): Promise<WatermarkRow> {
+  const { rows } = await client.query<{ free: boolean }>(
+    `SELECT set_config('lock_timeout', $2, true), pg_try_advisory_xact_lock_shared(${rebuildLockKey('$1::text')}) AS free`,
+    [name, String(lockTimeoutMs)],
+  );
+  if (!rows[0]!.free) throw new AnalyticsBusyError('rebuild in progress');
+  try {
+    return await lockWatermark(client, name);
+  } catch (err) {
+    if (isLockTimeout(err)) throw new AnalyticsBusyError('another refresh is running');
+    throw err;
+  }
 }
 
 /** Locks the watermark row for this transaction: refreshes, rebuilds and prunes take turns here. */
@@ -133,6 +191,8 @@ export interface RefreshChunkResult {
   countedThrough: Date | null;
   /** Time this chunk took, including waiting for the lock. */
   ms: number;
+  /** Set when the chunk did nothing because the watermark was busy (not a failure: the next run carries on). */
+  skipped: RefreshSkip | null;
 }
 
 export interface RefreshOptions {
@@ -140,6 +200,8 @@ export interface RefreshOptions {
   watermark?: string;
   /** Tests: runs inside the transaction after the rollups were written, before the commit (a crash here). */
   beforeCommit?: () => Promise<void>;
+  /** How long to wait for another refresh's chunk (default REFRESH_LOCK_TIMEOUT_MS). */
+  lockTimeoutMs?: number;
 }
 
 /** One chunk of the refresh, in one transaction: the next `maxEvents` events of the current batch. */
@@ -147,56 +209,67 @@ export async function refreshAnalyticsChunk(pool: pg.Pool, options: RefreshOptio
   const started = performance.now();
   const maxEvents = options.maxEvents ?? DEFAULT_CHUNK_EVENTS;
   const name = options.watermark ?? ANALYTICS_WATERMARK;
-  return inTransaction(pool, async (client) => {
-    const mark = await lockWatermark(client, name);
-    let batch: { snapshot: string; takenAt: Date; cursorXid: string; cursorId: string; events: number; ms: number };
-    const continuing = Boolean(mark.batchSnapshot);
-    if (mark.batchSnapshot && mark.batchTakenAt && mark.batchCursorXid && mark.batchCursorId) {
-      batch = { snapshot: mark.batchSnapshot, takenAt: mark.batchTakenAt, cursorXid: mark.batchCursorXid, cursorId: mark.batchCursorId, events: mark.batchEvents, ms: mark.batchMs };
-    } else {
-      // A new batch: a snapshot taken now (after the lock, so after any refresh that held it committed).
-      // statement_timestamp() is a lower bound of when it was taken: what committed before it is counted.
-      const { rows } = await client.query<{ snapshot: string; takenAt: Date; cursorXid: string }>(
-        `SELECT pg_current_snapshot()::text AS snapshot, statement_timestamp() AT TIME ZONE 'UTC' AS "takenAt",
-                pg_snapshot_xmin($1::pg_snapshot)::text AS "cursorXid"`,
-        [mark.countedSnapshot],
-      );
-      batch = { ...rows[0]!, cursorId: '0', events: 0, ms: 0 };
-    }
-    const counted = await client.query<{ events: number; lastXid: string | null; lastId: string | null }>({
-      text: COUNT_CHUNK,
-      values: [mark.countedSnapshot, batch.snapshot, batch.cursorXid, batch.cursorId, firstResponseBins(), maxEvents],
-    });
-    const { events, lastXid, lastId } = counted.rows[0]!;
-    const finished = events < maxEvents;
-    const ms = Math.round(performance.now() - started);
-    if (finished) {
-      await client.query(
-        `UPDATE analytics_watermarks SET counted_snapshot = $2, batch_snapshot = NULL, batch_cursor_xid = NULL, batch_cursor_id = NULL,
-                batch_taken_at = NULL, batch_events = 0, batch_ms = 0, last_run_at = $3, last_refresh_ms = $4, last_refresh_events = $5,
-                updated_at = now() AT TIME ZONE 'UTC'
-         WHERE name = $1`,
-        [name, batch.snapshot, batch.takenAt, batch.ms + ms, batch.events + events],
-      );
-    } else {
-      await client.query(
-        `UPDATE analytics_watermarks SET batch_snapshot = $2, batch_cursor_xid = $3, batch_cursor_id = $4::bigint, batch_taken_at = $5,
-                batch_events = $6, batch_ms = $7, updated_at = now() AT TIME ZONE 'UTC'
-         WHERE name = $1`,
-        [name, batch.snapshot, lastXid, lastId, batch.takenAt, batch.events + events, batch.ms + ms],
-      );
-    }
-    await options.beforeCommit?.();
-    return { events, caughtUp: finished && !continuing, countedThrough: finished ? batch.takenAt : mark.lastRunAt, ms };
-  });
+  const skip = async (skipped: RefreshSkip): Promise<RefreshChunkResult> => {
+    const { rows } = await pool.query<{ lastRunAt: Date | null }>(`SELECT last_run_at AS "lastRunAt" FROM analytics_watermarks WHERE name = $1`, [name]);
+    return { events: 0, caughtUp: false, countedThrough: rows[0]?.lastRunAt ?? null, ms: Math.round(performance.now() - started), skipped };
+  };
+  try {
+    return await inTransaction(pool, (client) => countChunk(client, name, maxEvents, started, options));
+  } catch (err) {
+    if (err instanceof AnalyticsBusyError) return skip(err.reason);
+    throw err;
+  }
 }
 
-/** Chunks until caught up (or `maxChunks`): what one scheduled run does, for scripts and tests. */
+async function countChunk(client: pg.PoolClient, name: string, maxEvents: number, started: number, options: RefreshOptions): Promise<RefreshChunkResult> {
+  const mark = await lockWatermarkUnlessRebuilding(client, name, options.lockTimeoutMs);
+  let batch: { snapshot: string; takenAt: Date; cursorXid: string; cursorId: string; events: number; ms: number };
+  const continuing = Boolean(mark.batchSnapshot);
+  if (mark.batchSnapshot && mark.batchTakenAt && mark.batchCursorXid && mark.batchCursorId) {
+    batch = { snapshot: mark.batchSnapshot, takenAt: mark.batchTakenAt, cursorXid: mark.batchCursorXid, cursorId: mark.batchCursorId, events: mark.batchEvents, ms: mark.batchMs };
+  } else {
+    // A new batch: a snapshot taken now (after the lock, so after any refresh that held it committed).
+    // statement_timestamp() is a lower bound of when it was taken: what committed before it is counted.
+    const { rows } = await client.query<{ snapshot: string; takenAt: Date; cursorXid: string }>(
+      `SELECT pg_current_snapshot()::text AS snapshot, statement_timestamp() AT TIME ZONE 'UTC' AS "takenAt",
+              pg_snapshot_xmin($1::pg_snapshot)::text AS "cursorXid"`,
+      [mark.countedSnapshot],
+    );
+    batch = { ...rows[0]!, cursorId: '0', events: 0, ms: 0 };
+  }
+  const counted = await client.query<{ events: number; lastXid: string | null; lastId: string | null }>({
+    text: COUNT_CHUNK,
+    values: [mark.countedSnapshot, batch.snapshot, batch.cursorXid, batch.cursorId, firstResponseBins(), maxEvents],
+  });
+  const { events, lastXid, lastId } = counted.rows[0]!;
+  const finished = events < maxEvents;
+  const ms = Math.round(performance.now() - started);
+  if (finished) {
+    await client.query(
+      `UPDATE analytics_watermarks SET counted_snapshot = $2, batch_snapshot = NULL, batch_cursor_xid = NULL, batch_cursor_id = NULL,
+              batch_taken_at = NULL, batch_events = 0, batch_ms = 0, last_run_at = $3, last_refresh_ms = $4, last_refresh_events = $5,
+              updated_at = now() AT TIME ZONE 'UTC'
+       WHERE name = $1`,
+      [name, batch.snapshot, batch.takenAt, batch.ms + ms, batch.events + events],
+    );
+  } else {
+    await client.query(
+      `UPDATE analytics_watermarks SET batch_snapshot = $2, batch_cursor_xid = $3, batch_cursor_id = $4::bigint, batch_taken_at = $5,
+              batch_events = $6, batch_ms = $7, updated_at = now() AT TIME ZONE 'UTC'
+       WHERE name = $1`,
+      [name, batch.snapshot, lastXid, lastId, batch.takenAt, batch.events + events, batch.ms + ms],
+    );
+  }
+  await options.beforeCommit?.();
+  return { events, caughtUp: finished && !continuing, countedThrough: finished ? batch.takenAt : mark.lastRunAt, ms, skipped: null };
+}
+
+/** Chunks until caught up (or `maxChunks`, or skipped): what one scheduled run does, for scripts and tests. */
 export async function refreshAnalytics(pool: pg.Pool, options: RefreshOptions & { maxChunks?: number } = {}): Promise<RefreshChunkResult & { chunks: number }> {
   let total = { events: 0, ms: 0, chunks: 0 };
   for (;;) {
     const chunk = await refreshAnalyticsChunk(pool, options);
     total = { events: total.events + chunk.events, ms: total.ms + chunk.ms, chunks: total.chunks + 1 };
-    if (chunk.caughtUp || total.chunks >= (options.maxChunks ?? Infinity)) return { ...chunk, ...total };
+    if (chunk.skipped || chunk.caughtUp || total.chunks >= (options.maxChunks ?? Infinity)) return { ...chunk, ...total };
   }
 }

@@ -21,6 +21,16 @@ export const REPLY_METER_EVENT = 'wara_ai_replies';
 export const LIVE_SUBSCRIPTION_STATUSES: readonly string[] = ['trialing', 'active', 'past_due', 'unpaid'];
 /** Of those, the ones with a failed payment outstanding: the grace period runs. */
 export const DUNNING_STATUSES: readonly string[] = ['past_due', 'unpaid'];
+/**
+ * Stripe refuses a trial_end closer than 48 hours: a trial with less than this left is not carried into the
+ * subscription (the plan starts, and is charged, at once). Checkout and the billing page both use it.
+ */
+export const MIN_TRIAL_CARRY_MS = 49 * 60 * 60 * 1000;
+
+/** Whether a plan chosen now keeps the sign-up trial's remaining days (see MIN_TRIAL_CARRY_MS). */
+export function trialCarriesOver(tenant: { plan: string; trialEndsAt: Date | null }, now: number): boolean {
+  return tenant.plan === TRIAL_PLAN && tenant.trialEndsAt !== null && tenant.trialEndsAt.getTime() - now >= MIN_TRIAL_CARRY_MS;
+}
 
 /** Why AI replies are paused for a (formerly) paying merchant, as stored in subscriptions.replies_paused_reason. */
 export type PausedReason = 'payment_required' | 'subscription_ended';

@@ -2,6 +2,7 @@
 // time (each claimed recipient gets its outbound message row, whose id derives from the recipient's, so a retried
 // claim finds it), settled from what Twilio answered, and counted for the progress page. Plain SQL: a 100,000-
 // recipient broadcast at 500 msg/s runs these a few times a second.
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { audienceCondition, type Audience } from './audience.js';
 import type { Channel } from '../conversations/addresses.js';
@@ -31,15 +32,28 @@ export const messageIdFor = (recipientId: string, attempt: number): string => `$
 
 const now = "now() AT TIME ZONE 'UTC'";
 
+/** The audit entry for the start of sending (`broadcast.started`), written with the start itself. */
+export interface StartedEntry {
+  action: string;
+  /** The workflow that started sending (null outside an activity). */
+  workflowId: string | null;
+}
+
 /**
  * Freezes the audience into recipient rows, once: under the broadcast's row lock, and only while it has none.
- * Returns the number of recipients (the existing count on a repeat).
+ * The first start (started_at still empty) also writes `started`'s audit entry in the same transaction, so a
+ * retried start can neither lose it (it commits with started_at) nor write it twice (started_at is set then).
+ * Returns the number of recipients (the existing count on a repeat) and whether this call was the first start.
  */
-export async function freezeRecipients(pool: pg.Pool, input: { tenantId: string; broadcastId: string; channel: Channel; audience: Audience }): Promise<number> {
+export async function freezeRecipients(
+  pool: pg.Pool,
+  input: { tenantId: string; broadcastId: string; channel: Channel; audience: Audience; started?: StartedEntry },
+): Promise<{ total: number; firstStart: boolean }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT 1 FROM broadcasts WHERE id = $1 FOR UPDATE', [input.broadcastId]);
+    const locked = await client.query<{ startedAt: Date | null }>('SELECT started_at AS "startedAt" FROM broadcasts WHERE id = $1 FOR UPDATE', [input.broadcastId]);
+    const firstStart = locked.rows[0] !== undefined && locked.rows[0].startedAt === null;
     const existing = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM broadcast_recipients WHERE broadcast_id = $1', [input.broadcastId]);
     let total = existing.rows[0]!.n;
     if (total === 0) {
@@ -61,8 +75,15 @@ export async function freezeRecipients(pool: pg.Pool, input: { tenantId: string;
               started_at = coalesce(started_at, ${now}), updated_at = ${now} WHERE id = $1`,
       [input.broadcastId, total],
     );
+    if (firstStart && input.started) {
+      await client.query(
+        `INSERT INTO audit_logs (id, tenant_id, actor_type, workflow_id, action, target_type, target_id, details, created_at)
+         VALUES ($1, $2, 'workflow', $3, $4, 'broadcast', $5, $6::jsonb, ${now})`,
+        [randomUUID(), input.tenantId, input.started.workflowId, input.started.action, input.broadcastId, JSON.stringify({ recipients: total, channel: input.channel })],
+      );
+    }
     await client.query('COMMIT');
-    return total;
+    return { total, firstStart };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -134,6 +134,12 @@ export const envSchema = z.object({
    * loop that acknowledges webhooks. Tests turn it off where they build many short-lived APIs.
    */
   RELAY_THREAD: booleanFlag.default(true),
+  /**
+   * Conversation runs (and so their activities and replies) carry the tenant as Temporal fairness key: with
+   * the server's fairness on, one merchant's burst cannot queue every other merchant's replies behind it.
+   * Off only to measure the difference (bench/webhooks.ts --noisy).
+   */
+  TEMPORAL_FAIRNESS: booleanFlag.default(true),
   /** Inbound + status webhooks accepted per tenant per minute (Twilio's bursts fit well below it). */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   /** Where Twilio webhooks wait while the database is unreachable (api/webhooks/spool.ts); unset: answer 503. */
@@ -173,6 +179,13 @@ export const envSchema = z.object({
     .string()
     .regex(/^(off|[\w.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'host:port (e.g. 0.0.0.0:9464) or off')
     .optional(),
+  /**
+   * Reply tasks the worker runs at once (workflow tasks / activities). What the worker has taken but not run
+   * waits in the worker in arrival order; what it has not taken waits in Temporal, where tasks are handed out
+   * fairly across tenants. Lower keeps the wait fair when replies are CPU-bound; higher suits slow model calls.
+   */
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1000).default(40),
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(2000).default(100),
   /** node_exporter's textfile collector directory: the health check writes wara_health.prom there. */
   HEALTH_TEXTFILE_DIR: z.string().min(1).optional(),
   /** Error tracking (Sentry or a compatible ingest): nothing is sent unless this is set. */

@@ -11,6 +11,8 @@ import { insertReplyIntent, type NewReplyIntent, type ReplyIntent } from './repl
 export type NoReplyReason =
   | 'opted_out'
   | 'ai_paused'
+  /** Held for the shop's opening, which came after WhatsApp's window closed: handed to the merchant. */
+  | 'window_closed_while_away'
   | GateReason
   /** Derived, not stored: a burst is answered once, after its last message. */
   | 'answered_with_next';

@@ -22,4 +22,11 @@ export class FixedWindowLimiter {
     w.count += 1;
     return w.count <= this.limit;
   }
+
+  /** How long until the key's window starts again (for a Retry-After header); 0 when it has room. */
+  retryAfterMs(key: string): number {
+    const w = this.#windows.get(key);
+    if (!w || w.count < this.limit) return 0;
+    return Math.max(0, w.start + this.windowMs - this.now());
+  }
 }

@@ -4,6 +4,7 @@
 // Plain `pg` (lib/db/sql.ts), not Prisma: these run on every AI reply, and Prisma's query compiler cost
 // more worker CPU than the queries themselves. Timestamps are the worker's clock, as Prisma wrote them.
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../db/client.js';
 import { isUniqueViolation, sqlPool } from '../db/sql.js';
@@ -121,7 +122,8 @@ export async function loadReplyState(prisma: PrismaClient, input: { tenantId: st
  * The intent row, the conversation's last_message_at and, for a queued AI reply, the tenant's usage count
  * and its row in the meter outbox (reported to Stripe later, in batches), all in one statement: either all
  * of them happen or none. Usage is counted here because the insert is the one step that cannot happen twice
- * (the unique reply_to_message_sid): a second insert fails as a whole.
+ * (the unique reply_to_message_sid): a second insert fails as a whole. A reply that is then not sent is
+ * un-counted by SETTLE_UNSENT below, so what stays counted is the replies sent.
  */
 const INSERT_INTENT = `
   WITH clock AS (SELECT $17::timestamptz AT TIME ZONE 'UTC' AS at),
@@ -156,6 +158,66 @@ const INSERT_INTENT = `
     WHERE messages.tenant_id = $2 AND messages.provider_message_sid = ANY($20::text[]) AND messages.direction = 'inbound'
   )
   SELECT id FROM message`;
+
+/**
+ * An outbound message that will not be sent after all (Twilio gave up or refused it, the customer opted out,
+ * the merchant took over, WhatsApp is disconnected…), settled as `failed` / `not_sent` in one statement with
+ * the reverse of INSERT_INTENT's counting: an AI reply still waiting to go (queued or sending: counted when it
+ * was queued) is taken off its period's count and out of the meter outbox. Billing counts replies *sent*
+ * (issue 13); the count is taken at queue time only as a reservation, so the reply gate can never let more
+ * replies through than the plan allows. Exactly once: the row is locked and the refund happens only on the
+ * transition out of queued/sending, so a retried activity or a second settle changes nothing. A meter event
+ * already reported to Stripe (the report runs every minute) stays there: see README, "Billing".
+ */
+const SETTLE_UNSENT = (onlyWhilePending: boolean) => `
+  WITH prior AS (
+    SELECT id, tenant_id, source, status, created_at FROM messages
+    WHERE id = $1 AND provider_message_sid IS NULL${onlyWhilePending ? ` AND status IN ('queued', 'sending')` : ''}
+    FOR UPDATE
+  ),
+  settled AS (
+    UPDATE messages m
+    SET status = $2::message_status, error_code = $3, error_message = $4,
+        status_updated_at = $5::timestamptz AT TIME ZONE 'UTC', updated_at = $5::timestamptz AT TIME ZONE 'UTC'
+    FROM prior WHERE m.id = prior.id
+    RETURNING prior.tenant_id, prior.created_at, (prior.source = 'ai' AND prior.status IN ('queued', 'sending')) AS uncount
+  ),
+  unmetered AS (
+    DELETE FROM meter_event_outbox o USING settled WHERE settled.uncount AND o.message_id = $1
+  ),
+  uncounted AS (
+    -- The period the reply was counted in: usage_period_start at the reply's creation (INSERT_INTENT's clock),
+    -- never a later period (a rollover meanwhile leaves the finished period as it was).
+    UPDATE usage_counters u SET replies = u.replies - 1, updated_at = $5::timestamptz AT TIME ZONE 'UTC'
+    FROM settled LEFT JOIN subscriptions s ON s.tenant_id = settled.tenant_id
+    WHERE settled.uncount AND u.tenant_id = settled.tenant_id AND u.replies > 0
+      AND u.period_start = usage_period_start(s.status, s.current_period_start, settled.created_at)
+      AND u.period_start <= settled.created_at
+    RETURNING u.id
+  )
+  SELECT (SELECT count(*) FROM settled)::int AS settled, (SELECT count(*) FROM uncounted)::int AS uncounted`;
+const SETTLE_UNSENT_ANY = SETTLE_UNSENT(false);
+const SETTLE_UNSENT_PENDING = SETTLE_UNSENT(true);
+
+export interface UnsentSettlement {
+  messageId: string;
+  status: 'failed' | 'not_sent';
+  errorCode: string;
+  errorMessage: string;
+  at: Date;
+  /** Only a message still queued or sending moves (a give-up must not overwrite what Twilio's callbacks decided). */
+  onlyWhilePending?: boolean;
+}
+
+/** Settles a message that was not sent (no provider sid) and un-counts it if it was a counted AI reply. */
+export async function settleUnsent(pool: pg.Pool, s: UnsentSettlement): Promise<{ settled: boolean; uncounted: boolean }> {
+  const { rows } = await pool.query<{ settled: number; uncounted: number }>({
+    name: s.onlyWhilePending ? 'reply-store.settle-unsent-pending' : 'reply-store.settle-unsent',
+    text: s.onlyWhilePending ? SETTLE_UNSENT_PENDING : SETTLE_UNSENT_ANY,
+    values: [s.messageId, s.status, s.errorCode, s.errorMessage.slice(0, 500), s.at],
+  });
+  return { settled: rows[0]!.settled > 0, uncounted: rows[0]!.uncounted > 0 };
+}
 
 /** Inserts the intent, or returns the one that won the race (unique violation on reply_to_message_sid). */
 export async function insertReplyIntent(prisma: PrismaClient, intent: NewReplyIntent): Promise<ReplyIntent> {

@@ -35,6 +35,12 @@ export function temporalCliPath(root = process.cwd()): string {
   throw new Error('Temporal CLI not found: run `npm run setup` first');
 }
 
+/**
+ * The dynamic config a server needs for fairness keys to matter (compose's temporal-dynamic-config.yaml says the
+ * same): the priority matcher and fairness on.
+ */
+export const TEMPORAL_FAIRNESS_CONFIG = ['matching.useNewMatcher=true', 'matching.enableFairness=true'];
+
 /** Starts `temporal server start-dev` (server + optional Web UI) and resolves once it answers gRPC. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<RunningTemporal> {
   const port = options.port || (await freePort());
@@ -47,6 +53,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
   }
   // Search attributes the dashboard filters runs by; registering them at start is idempotent.
   args.push('--search-attribute', 'WaraTenantId=Keyword');
+  // Task queue fairness (README "Fairness between merchants"): tasks carry their tenant as fairness key, and
+  // matching hands them out round-robin across keys instead of in arrival order. Off unless enabled here.
+  args.push(...TEMPORAL_FAIRNESS_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]));
 
   const command = options.background ? asBackground(temporalCliPath(), args) : { command: temporalCliPath(), args };
   const child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });

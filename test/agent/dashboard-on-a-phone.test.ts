@@ -1,7 +1,9 @@
 // The dashboard in Chromium at 1280×800 and at 390×844 (a phone): navigation, the feed with its "needs you"
-// filter and badge, a thread with takeover and a manual reply, the catalog upload, and the agent page —
-// configure the agent, upload a policy PDF, ask the test chat and see the answer with its sources. Every page
-// must fit the width (no sideways scrolling); screenshots land in test-results/screenshots/agent-*.png.
+// filter and badge, a thread the agent handed over (manual reply, hand back) and one the AI is answering
+// (take over, manual reply, hand back), the catalog upload, and the agent page — configure the agent, upload a
+// policy PDF, ask the test chat and see the answer with its sources — then the WhatsApp, SMS and broadcasts
+// pages. Every page must fit the width (no sideways scrolling); screenshots land in
+// test-results/screenshots/agent-*.png.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai/server.js';
@@ -56,6 +58,12 @@ async function expectFitsWidth(page: Page, what: string): Promise<void> {
   expect(await page.evaluate(OVERFLOW_PROBE), `${what} overflows the window`).toEqual({ scroll: 0, wide: [] });
 }
 
+/** The page itself never scrolls sideways (a wide table may scroll inside its own box). */
+async function expectNoSidewaysScroll(page: Page, what: string): Promise<void> {
+  const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+  expect(overflow, `${what} scrolls sideways by ${String(overflow)} px`).toBeLessThanOrEqual(0);
+}
+
 async function merchant(context: BrowserContext, label: string) {
   const signup = await context.request.post(`${stack.webUrl}/api/auth/signup`, {
     data: { email: `agent-${label}-${Date.now()}@shop.example`, password: 'correct horse battery staple', name: 'Ana Owner', companyName: 'Ana Shop' },
@@ -92,8 +100,39 @@ async function seedHandedOverConversation(tenantId: string): Promise<string> {
   return conversation.id;
 }
 
+/** A conversation the AI is answering (not paused): a customer question and the AI's answer. */
+async function seedAnsweredConversation(tenantId: string): Promise<string> {
+  const prisma = stack.api.prisma;
+  const now = Date.now();
+  const conversation = await prisma.conversation.create({
+    data: {
+      tenantId, channel: 'whatsapp', customerAddress: `whatsapp:+1556${String(now).slice(-7)}`, customerName: 'Tom Baker',
+      lastInboundAt: new Date(now - 90_000), lastMessageAt: new Date(now - 80_000), aiPaused: false,
+    },
+  });
+  await prisma.message.create({ data: { tenantId, conversationId: conversation.id, direction: 'inbound', providerMessageSid: `SM${now}c`, body: 'Is the ceramic coffee mug dishwasher-safe?', status: 'received', source: 'customer', createdAt: new Date(now - 90_000) } });
+  await prisma.message.create({
+    data: {
+      tenantId, conversationId: conversation.id, direction: 'outbound', replyToMessageSid: `SM${now}c`, body: 'Yes, the Ceramic Coffee Mug (SKU MUG-7) is dishwasher-safe.',
+      status: 'delivered', source: 'ai', model: 'gpt-4o-mini', latencyMs: 610, promptTokens: 380, completionTokens: 18, createdAt: new Date(now - 80_000),
+    },
+  });
+  return conversation.id;
+}
+
+/** A finished broadcast, so the broadcasts page shows its table rather than an empty state. */
+async function seedBroadcast(tenantId: string): Promise<void> {
+  await stack.api.prisma.broadcast.create({
+    data: {
+      tenantId, name: 'Spring sale reminder for every customer who bought a mug last winter', channel: 'whatsapp', contentSid: 'HX0123456789abcdef0123456789abcdef',
+      status: 'completed', recipientsTotal: 1250, sentCount: 1240, deliveredCount: 1198, failedCount: 4, skippedCount: 6,
+      startedAt: new Date(Date.now() - 3_600_000), finishedAt: new Date(Date.now() - 3_000_000),
+    },
+  });
+}
+
 describe.each(VIEWPORTS)('the dashboard at $width×$height', (viewport) => {
-  it('navigation, feed, thread with takeover and manual reply, catalog upload and the agent page all fit and work', async () => {
+  it('navigation, feed, threads with takeover and manual reply, catalog upload, the agent page and the channel pages all fit and work', async () => {
     const context = await browser.newContext({ viewport, locale: 'en-US' });
     const page = await context.newPage();
     const shot = (name: string) => screenshot(page, `agent-${viewport.name}-${name}`);
@@ -106,12 +145,21 @@ describe.each(VIEWPORTS)('the dashboard at $width×$height', (viewport) => {
     try {
       const { tenantId } = await merchant(context, viewport.name);
       const conversationId = await seedHandedOverConversation(tenantId);
+      const answeredId = await seedAnsweredConversation(tenantId);
+      await seedBroadcast(tenantId);
 
       // Navigation: every section reachable, the badge counts the conversation that needs the merchant.
       await page.goto(`${stack.webUrl}/app`);
       const nav = page.getByRole('navigation', { name: 'Dashboard' });
       await expect.poll(() => nav.getByTestId('nav-badge-conversations').textContent()).toContain('1');
       await expect.poll(() => nav.getByRole('link', { name: 'Agent' }).isVisible()).toBe(true);
+      // Every section's link is on screen, none pushed past the right edge.
+      const links = await nav.getByRole('link').all();
+      expect(links.length).toBeGreaterThanOrEqual(8);
+      for (const link of links) {
+        const box = await link.boundingBox();
+        expect(box && (await link.isVisible()) && box.x >= 0 && box.x + box.width <= viewport.width, `nav link "${await link.textContent()}" on screen`).toBeTruthy();
+      }
       await shot('home');
       await expectFitsWidth(page, 'home');
 
@@ -145,8 +193,11 @@ describe.each(VIEWPORTS)('the dashboard at $width×$height', (viewport) => {
 
       // The feed: the "needs you" filter shows the handed-over conversation.
       await page.goto(`${stack.webUrl}/app/conversations`);
+      // All six rows first (the feed has loaded, so the page is hydrated and the filter's handler attached).
+      await expect.poll(() => page.getByTestId('feed-row').count()).toBe(6);
       await page.getByTestId('filter-needs-you').getByRole('checkbox').check();
       await expect.poll(() => page.getByTestId('feed-row').count()).toBe(4);
+      expect(await page.getByTestId('feed-row').allTextContents()).not.toContainEqual(expect.stringContaining('Tom Baker'));
       expect(await page.getByTestId('feed-row').first().textContent()).toContain('Needs you');
       await shot('feed');
       await part('section[aria-labelledby="conversations-feed"]', 'feed-card');
@@ -167,6 +218,28 @@ describe.each(VIEWPORTS)('the dashboard at $width×$height', (viewport) => {
       await page.getByRole('button', { name: /hand back/i }).click();
       await expect.poll(() => page.getByTestId('takeover').getAttribute('data-ai-paused')).toBe('false');
 
+      // A conversation the AI is answering: take over, reply by hand, hand back.
+      await page.goto(`${stack.webUrl}/app/conversations/${answeredId}`);
+      const takeover = page.getByTestId('takeover');
+      await expect.poll(() => takeover.getAttribute('data-ai-paused')).toBe('false');
+      expect(await page.getByTestId('manual-reply').count()).toBe(0);
+      await part('[data-testid="takeover"]', 'takeover-before');
+      const takeOverButton = page.getByRole('button', { name: 'Take over' });
+      expect(await takeOverButton.isVisible()).toBe(true);
+      await takeOverButton.click();
+      await expect.poll(() => takeover.getAttribute('data-ai-paused')).toBe('true');
+      await page.getByLabel('Your reply').fill('Hi Tom, Ana here: yes, and it keeps its glaze.');
+      await page.getByRole('button', { name: 'Send reply' }).click();
+      await expect.poll(() => page.getByTestId('conversation').textContent()).toContain('it keeps its glaze');
+      await shot('thread-taken-over');
+      await part('[data-testid="conversation"]', 'thread-taken-over-layout');
+      await expectFitsWidth(page, 'the taken-over thread');
+      expect(await stack.api.prisma.conversation.findUniqueOrThrow({ where: { id: answeredId } })).toMatchObject({ aiPaused: true });
+      await page.getByRole('button', { name: 'Hand back to AI' }).click();
+      await expect.poll(() => takeover.getAttribute('data-ai-paused')).toBe('false');
+      expect(await page.getByTestId('manual-reply').count()).toBe(0);
+      expect(await stack.api.prisma.conversation.findUniqueOrThrow({ where: { id: answeredId } })).toMatchObject({ aiPaused: false });
+
       // The catalog upload.
       await page.goto(`${stack.webUrl}/app/catalog`);
       await page.getByTestId('products-empty').waitFor(); // hydrated: the file input's handler is attached
@@ -175,6 +248,21 @@ describe.each(VIEWPORTS)('the dashboard at $width×$height', (viewport) => {
       await expect.poll(() => page.getByText('Ceramic Coffee Mug').count()).toBeGreaterThan(0);
       await shot('catalog');
       await expectFitsWidth(page, 'the catalog');
+
+      // The channel and broadcast pages: loaded (their cards drawn), then no sideways scrolling.
+      for (const [url, name, ready] of [
+        ['/app/whatsapp', 'whatsapp', 'h1'],
+        ['/app/sms', 'sms', '#sms-numbers'],
+        ['/app/broadcasts', 'broadcasts', '#broadcast-list'],
+      ] as const) {
+        await page.goto(`${stack.webUrl}${url}`);
+        await page.locator(ready).first().waitFor();
+        await page.waitForLoadState('networkidle');
+        await expect.poll(() => page.locator('p.loading').count()).toBe(0);
+        if (name === 'broadcasts') await expect.poll(() => page.getByText('Spring sale reminder', { exact: false }).count()).toBeGreaterThan(0);
+        await shot(`page-${name}`);
+        await expectNoSidewaysScroll(page, url);
+      }
     } finally {
       await context.close();
     }

@@ -74,6 +74,22 @@ describe('the test chat', () => {
     expect(followUp.body.startsWith('Welcome')).toBe(false);
   });
 
+  it('answers only in the languages the merchant allows: a Spanish question gets an English answer', async () => {
+    const question = '¿Cuánto cuesta la camiseta de algodón azul?';
+    // Any language allowed (the default): answered in Spanish.
+    const free = await askTestChat(question);
+    expect(free).toMatchObject({ language: 'es', answerLanguage: 'es', check: { verdict: 'passed' } });
+    expect(free.body).toContain('Blue Cotton T-Shirt (SKU TS-001) cuesta 19.90 USD.');
+
+    await saveSettings(h.api.app, shop.session, (s) => {
+      s.languages = ['en'];
+    });
+    const english = await askTestChat(question);
+    expect(english).toMatchObject({ language: 'es', answerLanguage: 'en', check: { verdict: 'passed' } });
+    expect(english.body).toContain('The Blue Cotton T-Shirt (SKU TS-001) costs 19.90 USD.');
+    expect(english.body).not.toContain('cuesta');
+  });
+
   it('refuses what it should, with a reason', async () => {
     const empty = await h.api.app.inject({ method: 'POST', url: '/api/agent/test-chat', headers: authHeaders(shop.session), payload: { message: '  ' } });
     expect(empty.statusCode).toBe(400);

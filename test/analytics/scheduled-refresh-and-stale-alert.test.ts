@@ -14,6 +14,7 @@ import { createHealthProbeActivities } from '../../activities/health-probes.js';
 import type { Alert, AlertChannel } from '../../lib/alerts/channels.js';
 import { prismaAlertStore } from '../../lib/alerts/store.js';
 import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
+import { ANALYTICS_WATERMARK, lockForRebuild } from '../../lib/analytics/refresh.js';
 import { closeSqlPool, sqlPool } from '../../lib/db/sql.js';
 import { analyticsRefreshSchedule } from '../../worker/analytics-schedule.js';
 import { analyticsRefreshWorkflow, healthCheckWorkflow } from '../../workflows/index.js';
@@ -119,6 +120,44 @@ describe('the scheduled refresh, on time-skipping time', () => {
       // Six scheduled minutes plus the outage's backoff passed on the server's clock, not the wall's.
       expect((await env.currentTimeMs()) - started).toBeGreaterThanOrEqual(6 * 60_000);
       expect(Date.now() - wall).toBeLessThan(60_000);
+    });
+  });
+
+  it('a run that meets a rebuild ends at once, successfully, "skipped: rebuild in progress"; the next run counts what it left', async () => {
+    const s = await shop(db);
+    const real = createAnalyticsActivities({ prisma: db });
+    let attempts = 0;
+    const activities = {
+      ...real,
+      async refreshAnalyticsChunk() {
+        attempts++;
+        return real.refreshAnalyticsChunk();
+      },
+    };
+    const taskQueue = `analytics-busy-${randomUUID()}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+    const run = (label: string) => env.client.workflow.execute(analyticsRefreshWorkflow, { taskQueue, workflowId: `analytics-refresh:busy-${label}-${randomUUID()}`, args: [{}] });
+    await worker.runUntil(async () => {
+      await run('before');
+      await customerWrites(s, 3, db);
+      // What rebuildAnalytics holds for its whole transaction (minutes at a million events).
+      const rebuild = await own.pool.connect();
+      try {
+        await rebuild.query('BEGIN');
+        await lockForRebuild(rebuild, ANALYTICS_WATERMARK);
+        attempts = 0;
+        const during = await run('during');
+        expect(during).toMatchObject({ skipped: 'rebuild in progress', chunks: 1, events: 0, caughtUp: false });
+        expect(attempts).toBe(1); // one activity attempt: nothing failed, nothing was retried
+      } finally {
+        await rebuild.query('ROLLBACK').catch(() => undefined);
+        rebuild.release();
+      }
+      expect(await countedIn(s.tenantId, db)).toBe(0);
+      const after = await run('after');
+      expect(after).toMatchObject({ caughtUp: true, events: 3 });
+      expect(after.skipped).toBeUndefined();
+      expect(await countedIn(s.tenantId, db)).toBe(3);
     });
   });
 });

@@ -125,3 +125,34 @@ export async function createTenant(pool: pg.Pool, label: string, timeZone = 'UTC
   await pool.query(`INSERT INTO tenants (id, name, slug, time_zone, updated_at) VALUES ($1, $2, $1, $3, now())`, [id, `Shop ${label}`, timeZone]);
   return id;
 }
+
+let customers = 0;
+
+/**
+ * Some of a shop's traffic through the business tables (their triggers write the analytics events): `turns`
+ * customers 37 minutes apart from `start`, each a new conversation with one message and an AI reply 40 s
+ * later, sent, or refused by Twilio with 30008 (every fifth), or the fallback answer (every fourth).
+ */
+export async function writeShopTraffic(pool: pg.Pool, tenantId: string, start: Date, turns: number): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    const customer = ++customers;
+    const conversationId = randomUUID();
+    const at = new Date(start.getTime() + i * 37 * 60_000);
+    const replyAt = new Date(at.getTime() + 40_000);
+    const sid = `SM${randomUUID().replaceAll('-', '')}`;
+    const failed = i % 5 === 3;
+    await pool.query(`INSERT INTO conversations (id, tenant_id, channel, customer_address, created_at, updated_at) VALUES ($1, $2, 'whatsapp', $3, $4, $4)`, [
+      conversationId, tenantId, `whatsapp:+1555${String(customer).padStart(7, '0')}`, at.toISOString(),
+    ]);
+    await pool.query(
+      `INSERT INTO messages (id, tenant_id, conversation_id, direction, provider_message_sid, turn_key_sid, body, status, source, created_at, updated_at)
+       VALUES ($1, $2, $3, 'inbound', $4, $4, 'hi', 'received', 'customer', $5, $5)`,
+      [randomUUID(), tenantId, conversationId, sid, at.toISOString()],
+    );
+    await pool.query(
+      `INSERT INTO messages (id, tenant_id, conversation_id, direction, reply_to_message_sid, provider_message_sid, body, status, source, fallback, error_code, created_at, updated_at)
+       VALUES ($1, $2, $3, 'outbound', $4, $5, 'answer', $6::message_status, 'ai', $7, $8, $9, $9)`,
+      [randomUUID(), tenantId, conversationId, sid, failed ? null : `SM${randomUUID().replaceAll('-', '')}`, failed ? 'failed' : 'sent', i % 4 === 1, failed ? '30008' : null, replyAt.toISOString()],
+    );
+  }
+}

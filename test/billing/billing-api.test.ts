@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeActivities } from '../../activities/stripe.js';
+import { BILLING_SESSIONS_PER_MINUTE, BILLING_SYNCS_PER_MINUTE } from '../../api/plugins/billing.js';
 import { authHeaders, signUp } from '../support/api.js';
 import { eventually } from '../support/eventually.js';
 import { startBillingStack, subscribe, type BillingStack } from './harness.js';
@@ -21,7 +22,7 @@ afterAll(async () => {
 type BillingView = {
   phase: string;
   plan: { code: string; monthlyReplyLimit: number } | null;
-  trial: { daysLeft: number | null };
+  trial: { daysLeft: number | null; keptOnCheckout: boolean };
   usage: { replies: number; limit: number | null };
   replies: { paused: boolean };
   actions: { canCheckout: boolean; canManage: boolean; emailVerified: boolean };
@@ -49,7 +50,7 @@ describe('/api/billing', () => {
     expect(view).toMatchObject({
       phase: 'trialing',
       plan: { code: 'trial', monthlyReplyLimit: 1000 },
-      trial: { daysLeft: 14 },
+      trial: { daysLeft: 14, keptOnCheckout: true },
       usage: { replies: 0, limit: 1000 },
       replies: { paused: false },
       actions: { canCheckout: true, canManage: true, emailVerified: true },
@@ -59,6 +60,18 @@ describe('/api/billing', () => {
     expect(view.run?.temporalUiUrl).toBeNull();
     const home = (await stack.api.app.inject({ method: 'GET', url: '/api/dashboard', headers: { cookie: shop.cookie } })).json<{ usage: { limit: number } }>();
     expect(home.usage.limit).toBe(1000);
+
+    // The allowance used up: the home page hears why replies are paused (its banner), as the billing page does.
+    expect((await stack.api.app.inject({ method: 'GET', url: '/api/dashboard', headers: { cookie: shop.cookie } })).json()).toMatchObject({ replies: { paused: false, reason: null } });
+    const periodStart = new Date((await stack.api.app.inject({ method: 'GET', url: '/api/billing', headers: { cookie: shop.cookie } })).json<{ usage: { periodStart: string } }>().usage.periodStart);
+    await stack.api.prisma.usageCounter.create({ data: { tenantId: shop.tenantId, periodStart, replies: 1000 } });
+    const paused = (await stack.api.app.inject({ method: 'GET', url: '/api/dashboard', headers: { cookie: shop.cookie } })).json<{ replies: { paused: boolean; reason: string; message: string } }>();
+    expect(paused.replies).toMatchObject({ paused: true, reason: 'reply_limit', message: expect.stringContaining('1000 replies are used') });
+
+    // Under 49 hours left: Stripe cannot carry the trial over, and the page must not promise it.
+    await stack.api.prisma.tenant.update({ where: { id: shop.tenantId }, data: { trialEndsAt: new Date(Date.now() + 40 * 60 * 60 * 1000) } });
+    const late = (await stack.api.app.inject({ method: 'GET', url: '/api/billing', headers: { cookie: shop.cookie } })).json<BillingView>();
+    expect(late.trial).toMatchObject({ daysLeft: 2, keptOnCheckout: false });
   });
 
   it('Checkout needs a confirmed email address, a plan for sale, and no plan already', async () => {
@@ -132,5 +145,33 @@ describe('/api/billing without a worker', () => {
     const checkout = await alone.api.app.inject({ method: 'POST', url: '/api/billing/checkout', headers: authHeaders(shop), payload: { planCode: 'starter' } });
     expect(checkout.statusCode).toBe(409);
     expect(checkout.json()).toMatchObject({ error: 'billing_unavailable' });
+  });
+
+  it('the calls that reach Stripe (sync, Checkout, portal) are limited per tenant, with a 429 that says when to retry', async () => {
+    const shop = await alone.signUp('limited');
+    const neighbour = await alone.signUp('neighbour');
+    const post = (who: typeof shop, path: string, payload: object = {}) => alone.api.app.inject({ method: 'POST', url: `/api/billing/${path}`, headers: authHeaders(who), payload });
+    const expectLimited = (res: Awaited<ReturnType<typeof post>>, pattern: RegExp) => {
+      expect(res.statusCode).toBe(429);
+      expect(res.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(pattern) });
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(res.json<{ message: string }>().message).toContain(`try again in ${retryAfter} second`);
+    };
+
+    for (let i = 0; i < BILLING_SYNCS_PER_MINUTE; i++) expect((await post(shop, 'sync')).statusCode).toBe(202);
+    expectLimited(await post(shop, 'sync'), new RegExp(`at most ${BILLING_SYNCS_PER_MINUTE} times a minute`));
+    expect((await post(neighbour, 'sync')).statusCode).toBe(202); // another tenant's budget is its own
+
+    // Checkout and the portal share one budget; every attempt counts, answered or not (here: no customer yet).
+    for (let i = 0; i < BILLING_SESSIONS_PER_MINUTE; i++) {
+      expect((await post(shop, i % 2 === 0 ? 'checkout' : 'portal', i % 2 === 0 ? { planCode: 'starter' } : {})).statusCode).toBe(409);
+    }
+    expectLimited(await post(shop, 'checkout', { planCode: 'starter' }), new RegExp(`at most ${BILLING_SESSIONS_PER_MINUTE} times a minute`));
+    expectLimited(await post(shop, 'portal'), /checkout and billing pages/);
+    expect((await post(neighbour, 'portal')).statusCode).toBe(409);
+    // Reading the page is not limited.
+    expect((await alone.api.app.inject({ method: 'GET', url: '/api/billing', headers: { cookie: shop.cookie } })).statusCode).toBe(200);
   });
 });

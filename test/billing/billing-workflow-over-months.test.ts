@@ -14,6 +14,7 @@ import { createPrismaClient, type PrismaClient } from '../../lib/db/client.js';
 import { closeSqlPool } from '../../lib/db/sql.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { createActivities } from '../../worker/activities.js';
+import { CUSTOMER_RETRY_MAX_MS } from '../../workflows/billing.js';
 import { billingState, billingWorkflowType, replyLimitReached, stripeEventReceived, type BillingState, type BillingWorkflow } from '../../workflows/contracts/billing.js';
 import { trialWorkflowType, type TrialWorkflow } from '../../workflows/contracts/trial.js';
 import { testEnv } from '../support/api.js';
@@ -42,6 +43,8 @@ let running: Promise<void>;
 let taskQueue: string;
 /** The stand-in's clock is the wall clock plus this: kept equal to the skipped time. */
 let offsetMs = 0;
+/** Tenants for whom creating the Stripe customer fails (Stripe unreachable), until removed. */
+const stripeDownFor = new Set<string>();
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
@@ -52,11 +55,19 @@ beforeAll(async () => {
   taskQueue = `billing-months-${randomUUID()}`;
   const config = testEnv({ TEMPORAL_TASK_QUEUE: taskQueue, STRIPE_SECRET_KEY: STRIPE_KEY, STRIPE_API_BASE_URL: fake.url, STRIPE_WEBHOOK_SECRET, BILLING_GRACE_DAYS: '7' });
   prisma = createPrismaClient(config.DATABASE_URL, { max: 4 });
+  const activities = createActivities({ env: config, prisma, temporal: env.client });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: workflowBundle(),
-    activities: createActivities({ env: config, prisma, temporal: env.client }),
+    activities: {
+      ...activities,
+      // Stripe unreachable for these tenants (a network outage: retryable, as the SDK's connection errors are).
+      async ensureStripeCustomer(input: Parameters<typeof activities.ensureStripeCustomer>[0]) {
+        if (stripeDownFor.has(input.tenantId)) throw new Error('connect ECONNREFUSED (Stripe unreachable in this test)');
+        return activities.ensureStripeCustomer(input);
+      },
+    },
   });
   running = worker.run();
 });
@@ -76,8 +87,11 @@ async function skip(ms: number): Promise<void> {
   offsetMs = (await env.currentTimeMs()) - Date.now();
 }
 
-/** A merchant signed up now (in skipped time), with its billing workflow started as sign-up starts it. */
-async function merchant(label: string) {
+/**
+ * A merchant signed up now (in skipped time), with its billing workflow started as sign-up starts it.
+ * `stripeDown`: Stripe cannot be reached for this tenant's customer until the test lifts it (no waiting for one).
+ */
+async function merchant(label: string, opts: { stripeDown?: boolean } = {}) {
   const now = await env.currentTimeMs();
   const { tenant, user } = await createAccount(prisma, {
     email: `${label}-${randomUUID()}@shop.example`,
@@ -90,18 +104,22 @@ async function merchant(label: string) {
   });
   const trialEndsAt = new Date(now + 14 * DAY);
   await prisma.tenant.update({ where: { id: tenant.id }, data: { trialEndsAt } });
+  if (opts.stripeDown) stripeDownFor.add(tenant.id);
   const handle = await env.client.workflow.start<BillingWorkflow>(billingWorkflowType, {
     taskQueue,
     workflowId: workflowIds.billing(tenant.id),
     args: [{ tenantId: tenant.id, ownerEmail: user.email, trialEndsAt: trialEndsAt.toISOString(), billingUrl: 'http://web/app/billing', graceDays: 7 }],
   });
-  const ready = await eventually(async () => {
-    const state = await handle.query(billingState);
-    return state.lastSyncedAt && state.customerId ? state : null;
-  }, 'the customer and the first sync');
+  const ready = opts.stripeDown
+    ? null
+    : await eventually(async () => {
+        const state = await handle.query(billingState);
+        return state.lastSyncedAt && state.customerId ? state : null;
+      }, 'the customer and the first sync');
   return {
     tenantId: tenant.id,
-    customerId: ready.customerId!,
+    email: user.email,
+    customerId: ready?.customerId ?? '',
     trialEndsAt,
     handle,
     state: () => handle.query(billingState),
@@ -223,6 +241,81 @@ describe('billing workflow (time-skipping)', () => {
       'billing.payment_succeeded',
       'billing.replies_resumed',
     ]);
+    await m.handle.terminate('test over');
+  });
+
+  it('dunning gives up: Stripe cancels after its last failed retry, replies stay paused for payment, a new plan resumes them', async () => {
+    const m = await merchant('dunning-gives-up');
+    const subscriptionId = await subscribe({ stripe, control }, m.customerId, 'starter');
+    await m.heardFromStripe();
+    await m.settled((s) => s.phase === 'subscribed', 'the subscription to be read');
+
+    await control.setPaymentMethod(m.customerId, 'declining');
+    await control.renewNow(subscriptionId);
+    await m.heardFromStripe();
+    await m.settled((s) => s.phase === 'past_due', 'the failed payment to be read');
+    await skip(7 * DAY + MINUTE); // the grace period ends: replies pause
+    await eventually(async () => (await m.state()).phase === 'paused', 'replies to pause when the grace period ends');
+
+    // Stripe retries 3, 5 and 7 days after the previous failed attempt; the last one fails: it cancels.
+    await skip(8 * DAY + MINUTE);
+    await eventually(async () => (await stripe.subscriptions.retrieve(subscriptionId)).status === 'canceled', 'Stripe to give up and cancel');
+    const ended = await stripe.subscriptions.retrieve(subscriptionId);
+    expect(ended.cancellation_details?.reason).toBe('payment_failed');
+    await m.heardFromStripe(); // customer.subscription.deleted
+    const canceled = await m.settled((s) => s.phase === 'canceled', 'the cancellation to be read');
+    expect(canceled.pausedReason).toBe('payment_required');
+    expect(await m.plan()).toBe('canceled');
+    expect(await m.gate()).toBe('payment_required');
+    expect((await readReplyAccess(prisma, m.tenantId)).decision).toMatchObject({ allowed: false, reason: 'payment_required' });
+    expect(await m.audits()).toEqual(['billing.subscription_started', 'billing.payment_failed', 'billing.replies_paused', 'billing.subscription_canceled']);
+    const cancelAudit = await prisma.auditLog.findFirstOrThrow({ where: { tenantId: m.tenantId, action: 'billing.subscription_canceled' } });
+    expect(cancelAudit.details).toMatchObject({ plan: 'starter', reason: 'payment_failed', now: 'canceled' });
+    // Nothing ended on a timer of ours meanwhile: no second pause, no second email for it.
+    expect((await m.emails()).filter((k) => k.startsWith(`payment-paused:${m.tenantId}`))).toHaveLength(1);
+
+    // A working card and a plan chosen again: replies resume at once.
+    await control.setPaymentMethod(m.customerId, 'working');
+    await subscribe({ stripe, control }, m.customerId, 'starter');
+    await m.heardFromStripe();
+    await m.settled((s) => s.phase === 'subscribed', 'the new subscription to be read');
+    expect(await m.gate()).toBe('allowed');
+    expect((await m.audits()).slice(4)).toEqual(expect.arrayContaining(['billing.subscription_started', 'billing.replies_resumed']));
+    await m.handle.terminate('test over');
+  });
+
+  it('Stripe unreachable at sign-up past the activity’s retries: the run retries on a timer, and the customer exists soon after Stripe is back', async () => {
+    const m = await merchant('no-customer', { stripeDown: true });
+    const signedUpAt = await env.currentTimeMs();
+    // The activity's own attempts (about 40 minutes of backoff) all fail, and so would a second round: past
+    // it, a run without the retry timer has nothing in flight and waits for the trial's end.
+    await skip(90 * MINUTE);
+    const waiting = await eventually(async () => {
+      const s = await m.state();
+      return s.customerRetry && !s.customerId ? s : null;
+    }, 'the run to give up for now and plan its next try');
+    expect(waiting.customerRetry!.attempt).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(waiting.customerRetry!.at) - (await env.currentTimeMs())).toBeLessThanOrEqual(CUSTOMER_RETRY_MAX_MS);
+    // What Checkout and the portal look at: still no customer, so they answer 409 meanwhile.
+    expect((await prisma.subscription.findUnique({ where: { tenantId: m.tenantId } }))?.stripeCustomerId ?? null).toBeNull();
+    expect(await m.gate()).toBe('allowed'); // the trial runs on regardless
+
+    // Stripe is back: the next timer (at most an hour away; without it, nothing until the trial's day 14) heals it.
+    stripeDownFor.delete(m.tenantId);
+    const planned = (await m.state()).customerRetry;
+    const now = await env.currentTimeMs();
+    // To the planned try (or, if a try is under way, past its activity's next attempt: at most 5 minutes).
+    await skip(Math.max(planned ? Date.parse(planned.at) - now : 0, 0) + 6 * MINUTE);
+    const healed = await eventually(async () => {
+      const s = await m.state();
+      return s.customerId && s.lastSyncedAt ? s : null;
+    }, 'the customer to be created on the retry timer');
+    expect(healed.customerRetry ?? null).toBeNull();
+    const row = await prisma.subscription.findUniqueOrThrow({ where: { tenantId: m.tenantId } });
+    expect(row.stripeCustomerId).toBe(healed.customerId);
+    expect((await stripe.customers.list({ email: m.email })).data.map((c) => c.id)).toEqual([healed.customerId]);
+    expect((await env.currentTimeMs()) - signedUpAt).toBeLessThan(3 * 60 * MINUTE);
+    expect(await m.emails()).toEqual([]); // no reminder yet: healed long before day 11
     await m.handle.terminate('test over');
   });
 

@@ -46,6 +46,11 @@ async function workflowTimeMs(handle: { fetchHistory(): Promise<{ events?: Array
   return at(events.at(-1)!) - at(events[0]!);
 }
 
+/** When the stand-in created each message this account sent, in ms (its own record, in this process). */
+function createdAt(accountSid: string): number[] {
+  return [...h.fake.state.messages.values()].filter((m) => m.accountSid === accountSid && m.direction === 'outbound-api').map((m) => m.dateCreated).sort((a, b) => a - b);
+}
+
 async function recipientStatuses(broadcastId: string): Promise<Record<string, number>> {
   const rows = await h.prisma.broadcastRecipient.groupBy({ by: ['status'], where: { broadcastId }, _count: true });
   return Object.fromEntries(rows.map((r) => [r.status, r._count]));
@@ -75,8 +80,10 @@ describe('a broadcast holds its rate', () => {
     expect(JSON.parse(first.contentVariables!)).toEqual({ '1': firstName, '2': 'SPRING' });
     expect(first.body).toBe(`Hi ${firstName}, our spring sale starts today! Use code SPRING.`);
 
-    // Spaced in real time too (the stand-in's clock): 29 gaps of 100 ms, give or take scheduling.
-    const times = [...sent.values()].map((m) => Date.parse(m[0]!.history[0]!.at)).sort((a, b) => a - b);
+    // Spaced in real time too (the stand-in's clock, to the ms: its API rounds to seconds): 29 gaps of 100 ms,
+    // give or take scheduling and the 10% a late send may catch up by.
+    const times = createdAt(shop.subaccountSid);
+    expect(times).toHaveLength(30);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(29 * 100 * 0.8);
 
     const row = await h.prisma.broadcast.findUniqueOrThrow({ where: { id } });
@@ -103,14 +110,18 @@ describe('a broadcast holds its rate', () => {
     const { firstName } = await h.prisma.conversation.findFirstOrThrow({ where: { tenantId: shop.tenantId, customerAddress: customers[1] } });
     expect(message.body).toBe(`Hi ${firstName}, 20% off today only!\n\nReply STOP to opt out.`);
     expect(message.from).toBe(shop.smsNumber);
-    const times = [...sent.values()].map((m) => Date.parse(m[0]!.history[0]!.at)).sort((a, b) => a - b);
+    const times = createdAt(shop.subaccountSid);
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(3 * 1000 * 0.8);
   });
 
-  it('sizes batches to about a second of sending (ten messages’ worth at slow rates)', () => {
-    expect(batchSize(80)).toBe(80);
-    expect(batchSize(500)).toBe(1_500);
-    expect(batchSize(50)).toBe(50);
+  it('sizes batches to 40 ms of sending per msg/s, 1 to 20 s (ten messages’ worth at slow rates)', () => {
+    expect(batchSize(10)).toBe(10);
+    expect(batchSize(50)).toBe(100);
+    expect(batchSize(80)).toBe(256);
+    expect(batchSize(100)).toBe(400);
+    expect(batchSize(500)).toBe(10_000);
+    expect(batchSize(2_000)).toBe(40_000);
+    expect(batchSize(5)).toBe(10);
     expect(batchSize(1)).toBe(10);
     expect(batchSize(0.5)).toBe(5);
   });
@@ -138,7 +149,11 @@ describe('pause, resume and cancel', () => {
     const id = await h.createBroadcast(shop, { channel: 'whatsapp', ratePerSecond: 10 });
     const handle = await start(shop.tenantId, id, 'whatsapp', 10);
 
-    await eventually(async () => (await handle.query(broadcastProgress)).processed >= 10, 'the first batch', 20_000);
+    // Signals land mid-batch (the fifth of a batch's ten sends), not as a batch ends: Temporal's time-skipping
+    // test server wedges a run whose activity completes in the very workflow task that cancels it
+    // (temporalio/sdk-typescript#1058, sdk-java#2391; the real server is fine).
+    const sentSoFar = async () => (await sentPerRecipient(h.control, shop.subaccountSid)).size;
+    await eventually(async () => (await sentSoFar()) >= 15, 'the second batch', 20_000);
     await handle.signal(pauseBroadcast, { by: 'test' });
     await eventually(async () => (await handle.query(broadcastProgress)).phase === 'paused', 'the pause', 20_000);
     await eventually(async () => (await h.prisma.broadcast.findUniqueOrThrow({ where: { id } })).status === 'paused', 'the paused status', 10_000);
@@ -148,7 +163,7 @@ describe('pause, resume and cancel', () => {
     expect(atPause).toBeLessThan(60);
 
     await handle.signal(resumeBroadcast, { by: 'test' });
-    await eventually(async () => (await sentPerRecipient(h.control, shop.subaccountSid)).size >= atPause + 10, 'sending to resume', 20_000);
+    await eventually(async () => (await sentSoFar()) >= atPause + 5, 'sending to resume (half a batch)', 20_000);
     await handle.signal(cancelBroadcast, { by: 'test' });
     const outcome = await handle.result();
     expect(outcome.status).toBe('cancelled');

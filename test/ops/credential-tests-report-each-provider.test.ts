@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../../fakes/openai/server.js';
 import { startFakeStripe, type FakeStripe } from '../../fakes/stripe/server.js';
@@ -11,13 +9,13 @@ import { createTwilioClient } from '../../lib/twilio/client.js';
 import { authHeaders, signUp, startTestApi, testEnv, type TestApi, type TestSession } from '../support/api.js';
 import { logInOperator } from '../support/operators.js';
 import { startSlackStandIn, startSmtpStandIn, type SlackStandIn, type SmtpStandIn } from '../support/ops-stand-ins.js';
+import { runScript, type CliResult } from '../support/cli.js';
 
 /*
  * Credential tests against stand-ins that answer like the providers (the official SDKs talk to them):
  * the operator endpoint and `npm run creds:test` say per provider whether the credential works, how long
  * the provider took and why not; typed-in credentials are tested without being stored, logged or echoed.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 const MASTER_SID = `AC${'0c0ffee0'.repeat(4)}`;
 const MASTER_TOKEN = `master-token-${randomBytes(8).toString('hex')}`;
 const STRIPE_KEY = `sk_test_${randomBytes(12).toString('hex')}`;
@@ -230,20 +228,8 @@ describe('temporary credentials (dev/staging)', () => {
 });
 
 describe('npm run creds:test', () => {
-  function credsTest(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/creds-test.ts', ...args], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: api.deps.env.DATABASE_URL, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function credsTest(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+    return runScript('scripts/creds-test.ts', args, { DATABASE_URL: api.deps.env.DATABASE_URL, ...env });
   }
 
   it('prints one line per provider and exits 0 when everything configured works', async () => {

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OPERATIONS_TENANT } from '../../lib/auth/operators.js';
 import { authHeaders, cookieHeader, signUp, startTestApi, type TestApi } from '../support/api.js';
+import { runScript, type CliResult } from '../support/cli.js';
 
 /*
  * Operators (platform staff) exist only because someone ran `npm run operator -- add EMAIL`: the command
  * makes the account in the internal "WARA Operations" tenant and prints its password once. Sign-up never
  * makes one, a merchant's account is never turned into one, and `remove` ends their sessions at once.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 let api: TestApi;
 
 beforeAll(async () => {
@@ -20,20 +18,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-function operatorCommand(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/operator.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: inject('databaseUrl'), USER: 'ops-lead', WEB_PUBLIC_URL: 'https://dash.wara.example' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function operatorCommand(...args: string[]): Promise<CliResult> {
+  return runScript('scripts/operator.ts', args, { DATABASE_URL: inject('databaseUrl'), USER: 'ops-lead', WEB_PUBLIC_URL: 'https://dash.wara.example' });
 }
 
 async function logIn(email: string, password: string) {

@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, startTestApi, type TestApi, type TestSession } from '../support/api.js';
 import { logInOperator } from '../support/operators.js';
 import { startSlackStandIn, startSmtpStandIn, type SlackStandIn, type SmtpStandIn } from '../support/ops-stand-ins.js';
+import { runScript, type CliResult } from '../support/cli.js';
 
 /*
  * "Does paging work?": a test alert from the ops page or `npm run alert:test` goes through every configured
  * channel (Slack webhook, email), says how each did, and is recorded in the alerts table like any other.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 const SMTP = { user: 'alerts@wara.example', pass: 'smtp-alert-pass-123' };
 let smtp: SmtpStandIn;
 let slack: SlackStandIn;
@@ -89,20 +87,8 @@ describe('test alert from the ops page', () => {
 });
 
 describe('npm run alert:test', () => {
-  function alertTest(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/alert-test.ts'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: api.deps.env.DATABASE_URL, USER: 'ops-lead', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function alertTest(env: Record<string, string>): Promise<CliResult> {
+    return runScript('scripts/alert-test.ts', [], { DATABASE_URL: api.deps.env.DATABASE_URL, USER: 'ops-lead', ...env });
   }
 
   it('sends through each channel, one line each, exit 0; a failing channel exits 1', async () => {

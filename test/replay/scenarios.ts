@@ -579,6 +579,23 @@ const billing: Array<[string, Scenario]> = [
     return [{ name: 'reply-limit-told-once', history: await recordAndEnd(handle) }];
   }),
 
+  timeSkipping('billingWorkflow-customer-retried', { customerFailures: 2 }, async (ctx) => {
+    const tenantId = rowId('tenant:billing-customer-retried');
+    const now = await ctx.env.currentTimeMs();
+    const handle = await ctx.env.client.workflow.start(billingWorkflow, {
+      workflowId: workflowIds.billing(tenantId),
+      taskQueue: ctx.taskQueue,
+      args: [{ tenantId, ownerEmail: 'owner@shop.example', trialEndsAt: new Date(now + 14 * DAY).toISOString(), billingUrl: 'https://app.example/app/billing', graceDays: 7 }],
+    });
+    const step = stepper(ctx, handle);
+    await step.settle('ensureStripeCustomer', 'loadBillingSnapshot'); // Stripe unreachable at sign-up: a retry timer (5 min), the first sync waits for it
+    await ctx.env.sleep(5 * 60_000 + 1_000);
+    await step.settle('ensureStripeCustomer'); // still unreachable: the next one is 10 minutes away
+    await ctx.env.sleep(10 * 60_000 + 1_000);
+    await step.settle('ensureStripeCustomer', 'ensureStripeCatalog', 'syncSubscription'); // created, then read once
+    return [{ name: 'customer-retried', history: await recordAndEnd(handle) }];
+  }),
+
   [
     // Continue-as-new needs the dev server's low threshold: the first run is suggested to continue right
     // after its start-up work, and the continued run (carried state, no start-up work) rests on its timer.
@@ -667,6 +684,24 @@ const broadcasts: Array<[string, Scenario]> = [
     const handle = await broadcastStart(ctx, 'batches', 10);
     return runToEnd(ctx, handle, 'sent-in-batches', 60_000);
   }),
+
+  // The first batch takes 3.5 s for 1 s of sends: the next batches start 2.5 s behind the broadcast's one
+  // timeline and send at once to win it back (no timer); runs from before `broadcast-one-timeline` dropped it.
+  timeSkipping(
+    'broadcastWorkflow-fell-behind-caught-up',
+    {
+      broadcastRecipients: 30,
+      broadcastBatches: [
+        { processed: 10, calls: 10, sent: 10, maxSeq: 10, tookMs: 3_500 },
+        { processed: 10, calls: 10, sent: 10, maxSeq: 20 },
+        { processed: 10, calls: 10, sent: 10, maxSeq: 30, done: true },
+      ],
+    },
+    async (ctx) => {
+      const handle = await broadcastStart(ctx, 'behind', 10);
+      return runToEnd(ctx, handle, 'fell-behind-caught-up');
+    },
+  ),
 
   timeSkipping(
     'broadcastWorkflow-throttled-paused-resumed-cancelled',
@@ -778,6 +813,23 @@ const agent: Array<[string, Scenario]> = [
       await ctx.env.sleep(10 * HOUR); // the opening timer fires: both messages answered as one turn
       await step.settle(...REPLY);
       return [{ name: 'inline-away-then-opening', history: await recordAndEnd(handle) }];
+    },
+  ),
+
+  conversation(
+    'inline-away-window-closed',
+    'inline',
+    {
+      // Closed for two days after the first turn: at opening WhatsApp's window has closed, so the held turn is
+      // handed to the merchant (patched('agent-away-window-closed')) instead of answered.
+      draft: (input) => ({ messageId: rowId(`away:${input.inboundSids.at(-1)}`), send: true, reason: null, holdUntil: (input.at ?? 0) + 2 * DAY }),
+    },
+    async (ctx, s) => {
+      const { handle, step } = await startConversation(ctx, s, message(s, 1), 'inline');
+      await turn(ctx, step, REPLY); // the away message
+      await ctx.env.sleep(2 * DAY); // the window timer fires, then the opening's: the merchant's, nothing sent
+      await step.settle('handOffToMerchant');
+      return [{ name: 'inline-away-window-closed', history: await recordAndEnd(handle) }];
     },
   ),
 

@@ -37,14 +37,16 @@ export interface Script {
   billingRows: BillingSnapshot[];
   /** The catalog slice starting at this row fails for good (staging lost). */
   failSliceAt: number | null;
-  /** Successive broadcast batch reports (missing fields: a clean batch of nothing); the last one repeats. */
-  broadcastBatches: Array<Partial<BatchReport>>;
+  /** Successive broadcast batch reports (missing fields: a clean batch of nothing); the last one repeats. `tookMs`: the batch takes that long (real time). */
+  broadcastBatches: Array<Partial<BatchReport> & { tookMs?: number }>;
   /** Recipients the broadcast's audience freezes to. */
   broadcastRecipients: number;
   /** SMS numbers a disconnect finds held. */
   heldSmsNumbers: number;
   /** Analytics refresh chunks that find a full chunk (a backlog) before one catches up. */
   analyticsBacklogChunks: number;
+  /** Creating the Stripe customer fails this many times (Stripe unreachable past the activity's retries) before it works. */
+  customerFailures: number;
 }
 
 export function defaultScript(): Script {
@@ -59,6 +61,7 @@ export function defaultScript(): Script {
     broadcastRecipients: 10,
     heldSmsNumbers: 0,
     analyticsBacklogChunks: 0,
+    customerFailures: 0,
     billing: [{ plan: 'trial', subscription: null, pausedReason: null, graceEndsAt: null, openInvoiceUrl: null }],
     billingRows: [{ plan: 'trial', subscription: null, pausedReason: null, graceEndsAt: null, openInvoiceUrl: null }],
   };
@@ -217,7 +220,7 @@ export function createStandIns(): StandIns {
     async draftTestReply(input) {
       called('draftTestReply');
       return {
-        body: `The Blue Cotton T-Shirt (SKU TS-001) costs 19.90 USD.`, outcome: 'answer', handoff: null, away: null, language: 'en', intent: 'question',
+        body: `The Blue Cotton T-Shirt (SKU TS-001) costs 19.90 USD.`, outcome: 'answer', handoff: null, away: null, language: 'en', answerLanguage: 'en', intent: 'question',
         check: { verdict: 'passed', problems: [] }, sources: { products: [{ sku: 'TS-001', name: 'Blue Cotton T-Shirt', price: '19.90', currency: 'USD' }], knowledge: [] },
         agentVersion: 1, tokens: { prompt: 120 + input.message.length, completion: 14 }, latencyMs: 180,
       };
@@ -244,6 +247,8 @@ export function createStandIns(): StandIns {
     // billing (Stripe side and our rows)
     async ensureStripeCustomer({ tenantId }) {
       called('ensureStripeCustomer');
+      // Failing for good at once: what the workflow sees after the real activity's retries ran out.
+      if (state.script.customerFailures-- > 0) throw ApplicationFailure.nonRetryable('Stripe could not be reached', 'StripeUnreachable');
       return { customerId: `cus_${sid('', `customer:${tenantId}`).slice(0, 14)}` };
     },
     async ensureStripeCatalog() {
@@ -340,7 +345,8 @@ export function createStandIns(): StandIns {
     async sendBroadcastBatch({ recheckAfterSeq }) {
       called('sendBroadcastBatch');
       const answers = state.script.broadcastBatches;
-      const next = (answers.length > 1 ? answers.shift() : answers[0]) ?? {};
+      const { tookMs, ...next } = (answers.length > 1 ? answers.shift() : answers[0]) ?? {};
+      if (tookMs) await new Promise((resolve) => setTimeout(resolve, tookMs));
       return { processed: 0, calls: 0, sent: 0, failed: 0, skipped: 0, done: false, throttled: null, blocked: null, fatal: null, maxSeq: recheckAfterSeq, ...next };
     },
 

@@ -50,6 +50,7 @@ async function merchant(viewport: { width: number; height: number }): Promise<{ 
 }
 
 const billingPage = (page: Page) => page.getByTestId('current-plan');
+const badge = (page: Page) => page.getByTestId('billing-badge');
 
 async function upgradeThroughCheckout(page: Page, name: string, shot: string): Promise<void> {
   await page.goto(`${stack.webUrl}/app/billing`);
@@ -57,6 +58,9 @@ async function upgradeThroughCheckout(page: Page, name: string, shot: string): P
   await expect.poll(() => billingPage(page).getAttribute('data-phase'), { timeout: 20_000 }).toBe('trialing');
   await page.getByTestId('plan-chooser').waitFor({ timeout: 20_000 });
   expect(await page.getByTestId('billing-usage').innerText()).toContain('of 1,000 AI replies');
+  // Two weeks left: choosing now keeps them, and the page says so.
+  expect(await page.getByTestId('checkout-note').innerText()).toContain('Choosing during your trial keeps its remaining days');
+  expect((await badge(page).innerText()).trim()).toBe('Free trial');
   await screenshot(page, `${shot}-1-trial`);
 
   await page.getByRole('button', { name: `Choose ${name}` }).click();
@@ -72,6 +76,9 @@ async function upgradeThroughCheckout(page: Page, name: string, shot: string): P
   expect(await billingPage(page).innerText()).toMatch(/Your trial continues until .+; the first invoice comes then\./);
   await expect.poll(() => page.getByTestId('invoice-table').locator('[data-invoice-status="paid"]').count(), { timeout: 20_000 }).toBe(1);
   expect(await page.getByTestId('plan-chooser').count()).toBe(0);
+  // Stripe trials until then (nothing charged yet): the badge says so instead of "Active".
+  expect(await badge(page).locator('[data-status]').getAttribute('data-status')).toBe('trialing_plan');
+  expect((await badge(page).innerText()).trim()).toBe(`Trial, then ${name}`);
   await screenshot(page, `${shot}-3-subscribed`);
 }
 
@@ -102,7 +109,14 @@ describe('billing page', () => {
     // Until then the plan stands: replies are not paused.
     expect(await billingPage(page).getAttribute('data-phase')).toBe('subscribed');
     expect(await page.getByTestId('replies-paused').count()).toBe(0);
+    // The badge says it ends (and when), not "Active".
+    await expect.poll(() => badge(page).locator('[data-status]').getAttribute('data-status'), { timeout: 20_000 }).toBe('cancels');
+    expect((await badge(page).innerText()).trim()).toMatch(/^Ends [A-Z][a-z]{2} \d{1,2}$/);
     await screenshot(page, 'billing-desktop-5-cancelled');
+    // Replies still run until the period's end: the dashboard home has no pause banner.
+    await page.goto(`${stack.webUrl}/app`);
+    await page.locator('.cards').first().waitFor({ timeout: 20_000 }); // the home page's cards: its data is in
+    expect(await page.getByTestId('replies-paused').count()).toBe(0);
     await context.close();
   });
 
@@ -120,8 +134,24 @@ describe('billing page', () => {
     expect(await banner.innerText()).toContain('your subscription has ended');
     // Choosing a plan again is offered.
     await page.getByTestId('plan-chooser').waitFor();
+    // No trial left to keep: the note under the plans says a plan starts at once.
+    const note = await page.getByTestId('checkout-note').innerText();
+    expect(note).not.toContain('remaining days');
+    expect(note).toContain('starts, and is charged, at once');
+    expect((await badge(page).innerText()).trim()).toBe('Subscription ended');
     await screenshot(page, 'billing-phone-5-cancelled');
     // Nothing overflows sideways on a phone.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
+
+    // The dashboard home says it too, with the way to the Billing page.
+    await page.goto(`${stack.webUrl}/app`);
+    const home = page.getByTestId('replies-paused');
+    await home.waitFor({ timeout: 20_000 });
+    expect(await home.getAttribute('data-reason')).toBe('subscription_ended');
+    expect(await home.innerText()).toContain('your subscription has ended');
+    await screenshot(page, 'billing-phone-6-home-paused');
+    await home.getByRole('link', { name: 'Go to Billing' }).click();
+    await page.waitForURL((url) => url.pathname === '/app/billing', { timeout: 20_000 });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
     await context.close();
   });

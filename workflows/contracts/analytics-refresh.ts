@@ -22,6 +22,12 @@ export interface AnalyticsRefreshResult {
   caughtUp: boolean;
   /** ISO instant: every event committed before it is counted (null until a first batch has finished). */
   countedThrough: string | null;
+  /**
+   * Set when the run stopped because the watermark was busy: 'rebuild in progress' (an operator's or the
+   * CLI's rebuild holds it for its whole transaction) or 'another refresh is running'. Not a failure: the
+   * next scheduled run carries on from the same watermark. Absent in older results.
+   */
+  skipped?: 'rebuild in progress' | 'another refresh is running';
 }
 
 export interface AnalyticsRebuildInput {

@@ -40,6 +40,11 @@ export interface BillingState {
   pausedReason: PausedReason | null;
   /** Limit notices sent, as `<period start>|<limit>` (the last few): the merchant is told once per period and limit. */
   limitNotices: string[];
+  /**
+   * Creating the Stripe customer failed: the next try (a durable timer) and how many tries failed so far.
+   * Null once it exists; absent in state carried from runs older than the retry.
+   */
+  customerRetry?: { at: string; attempt: number } | null;
   /** Stripe events heard, and the most recent ids (signals are not deduplicated by the server). */
   eventsHeard: number;
   recentEventIds: string[];

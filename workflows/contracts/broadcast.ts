@@ -38,8 +38,12 @@ export interface BroadcastCarried {
   effectiveRate: number;
   /** Consecutive throttled batches: the backoff's exponent. */
   throttleStreak: number;
+  /** Batches Twilio slowed down (429 / 20429 / 63018), over the whole broadcast (absent before it was counted). */
+  throttles?: number;
   /** Workflow time the next batch may start (it follows from the messages already sent and the rate). */
   nextBatchAt: number;
+  /** The broadcast's one timeline (absent in runs carried from before it: they start one at nextBatchAt). */
+  timeline?: BroadcastTimeline;
   startedAt: string | null;
   /** Runs before this one (continue-as-new keeps each run's history bounded). */
   runsBefore: number;
@@ -48,6 +52,17 @@ export interface BroadcastCarried {
   processed: number;
   /** The highest recipient seq handled: 63018 failures are re-checked in the seconds of sends before it. */
   maxSeq: number;
+}
+
+/**
+ * The broadcast's pace, one line for all its batches and runs: send `index` (counted from the origin) is due at
+ * originMs + index / ratePerSecond seconds, in workflow time. It restarts only after a pause, a throttle's
+ * backoff or a rate change; time lost anywhere else is won back by later sends (at most 10% over the rate).
+ */
+export interface BroadcastTimeline {
+  originMs: number;
+  index: number;
+  ratePerSecond: number;
 }
 
 export interface PauseReason {
@@ -77,6 +92,8 @@ export interface BroadcastProgress {
   throttledUntil: string | null;
   /** The last Twilio code that slowed the broadcast down (429, 20429, 63018). */
   lastThrottleCode: string | null;
+  /** How many batches Twilio slowed down, over the whole broadcast. */
+  throttles: number;
   scheduledAt: string | null;
   startedAt: string | null;
   batches: number;
@@ -101,7 +118,7 @@ export interface BatchResult {
   skipped: number;
   /** No recipient is pending, and none is waiting for an uncertain send to settle. */
   done: boolean;
-  /** Twilio refused with 429 / 20429 (or failed messages with 63018): wait at least this long. */
+  /** Twilio refused with 429 / 20429 (or failed messages with 63018): wait at least this long (Twilio's Retry-After). */
   throttled: { retryAfterMs: number; code: string } | null;
   /** The billing gate is closed: the broadcast pauses with this reason. */
   blocked: { reason: string; message: string } | null;

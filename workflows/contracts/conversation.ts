@@ -50,6 +50,8 @@ export interface CarriedState {
   /** A turn waiting for the shop to open (its away message went out), and when it opens (epoch ms). */
   held?: InboundSignal[];
   opensAt?: number | null;
+  /** The away message of the held turn: keys the hand-off email when the opening is past the 24-hour window. */
+  awayMessageId?: string;
 }
 
 export interface ConversationState {

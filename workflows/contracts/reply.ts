@@ -17,6 +17,11 @@ export interface ReplyInput {
   at?: number;
   /** The turn waited for the shop to open (its away message went out): answer it whatever the hours say. */
   afterHours?: boolean;
+  /**
+   * When WhatsApp's 24-hour window closes (epoch ms, on the workflow's clock); absent on SMS and in older
+   * runs. An away message for an opening after it promises no answer at opening (business-hours.ts).
+   */
+  windowClosesAt?: number;
 }
 
 export interface ReplyResult {

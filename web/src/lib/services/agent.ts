@@ -64,6 +64,8 @@ export const testChatAnswerSchema = z.object({
   handoff: z.object({ reason: z.string(), description: z.string(), keyword: z.string().nullable() }).nullable(),
   away: z.object({ message: z.string(), opensAt: isoDate.nullable() }).nullable(),
   language: z.string(),
+  /** The language the answer was written in (the first allowed one when the customer's is not allowed). */
+  answerLanguage: z.string(),
   intent: z.string(),
   check: z.object({ verdict: z.enum(['passed', 'corrected', 'failed', 'not_needed']), problems: z.array(z.string()) }),
   sources: z.object({
@@ -181,4 +183,12 @@ export const HANDOFF_REASON_LABELS: Record<string, string> = {
   customer_asked: 'Asked for a person',
   keyword: 'Wrote a hand-off keyword',
   repeated_fallback: 'The AI could not answer twice',
+  window_closed_while_away: "Wrote while you were closed; WhatsApp's 24-hour window ran out before you opened",
 };
+
+/** What the customer was told when the conversation was handed over, by reason. */
+export function handoffToldLine(reason: string | null): string {
+  return reason === 'window_closed_while_away'
+    ? 'the customer was told someone will see it; until they write again, only an approved template can reach them.'
+    : 'the customer was told someone will follow up.';
+}

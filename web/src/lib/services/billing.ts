@@ -26,7 +26,8 @@ export const billingSchema = z.object({
   plan: z
     .object({ code: z.string(), name: z.string(), monthlyReplyLimit: z.number().int().nonnegative(), price: z.string().nullable(), currency: z.string() })
     .nullable(),
-  trial: z.object({ endsAt: isoDate.nullable(), daysLeft: z.number().int().nonnegative().nullable() }),
+  // keptOnCheckout: a plan chosen now keeps the trial's remaining days (Stripe needs at least 48 hours of them).
+  trial: z.object({ endsAt: isoDate.nullable(), daysLeft: z.number().int().nonnegative().nullable(), keptOnCheckout: z.boolean().default(false) }),
   subscription: z
     .object({ status: z.string(), currentPeriodEnd: isoDate.nullable(), cancelAtPeriodEnd: z.boolean(), nextInvoiceAt: isoDate.nullable() })
     .nullable(),

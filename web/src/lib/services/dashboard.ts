@@ -33,6 +33,11 @@ export const dashboardSchema = z.object({
     replies: z.number().int().nonnegative(),
     limit: z.number().int().nonnegative().nullable(),
   }),
+  // Why AI replies are paused, if they are (the reply gate's reason): the home page's banner. Defaulted, so an
+  // API from before it still parses.
+  replies: z
+    .object({ paused: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() })
+    .default({ paused: false, reason: null, message: null }),
   trial: z.object({
     plan: z.string(),
     trialEndsAt: isoDate.nullable(),

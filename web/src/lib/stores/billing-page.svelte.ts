@@ -1,5 +1,6 @@
 import { ApiError } from '#lib/services/api.ts';
 import { fetchBilling, fetchPlans, openPortal, startCheckout, syncBilling, type Billing, type Plans } from '#lib/services/billing.ts';
+import { billingPhaseLook, type StatusLook } from '#lib/utilities/status-look.ts';
 import { VisiblePoller } from './visible-poller.ts';
 
 /** Back from Stripe, the change arrives within seconds (a webhook, or the sync the page asks for). */
@@ -107,6 +108,38 @@ export class BillingPage {
     if (this.confirming && (this.billing?.subscription || late)) this.confirming = false;
     this.#poller.intervalMs = this.confirming || !late ? SOON_MS : IDLE_MS;
   }
+}
+
+const badgeDay = new Intl.DateTimeFormat('en', { day: 'numeric', month: 'short' });
+
+/**
+ * The page's badge: the phase, except where Stripe's subscription says more. A plan set to cancel reads as
+ * ending (with its day), and a plan chosen during the trial as still a trial (Stripe has charged nothing
+ * yet), instead of "Active" for both. `status` is the data-status the badge carries.
+ */
+export function billingBadge(billing: Pick<Billing, 'phase' | 'plan' | 'subscription'>): StatusLook & { status: string } {
+  const sub = billing.subscription;
+  if (billing.phase === 'subscribed' && sub) {
+    if (sub.cancelAtPeriodEnd) {
+      const end = sub.currentPeriodEnd ? Date.parse(sub.currentPeriodEnd) : Number.NaN;
+      return { tone: 'warn', label: Number.isNaN(end) ? 'Cancelled' : `Ends ${badgeDay.format(end)}`, status: 'cancels' };
+    }
+    if (sub.status === 'trialing') return { tone: 'busy', label: billing.plan ? `Trial, then ${billing.plan.name}` : 'Trial', status: 'trialing_plan' };
+  }
+  return { ...billingPhaseLook(billing.phase), status: billing.phase };
+}
+
+/**
+ * Under the plans for sale: what choosing one means now. Only a trial with at least two days left is carried
+ * into the subscription (the API says so: Stripe refuses a shorter trial_end); after a trial that ended or a
+ * cancelled plan, a plan starts at once.
+ */
+export function checkoutNote(billing: Pick<Billing, 'phase' | 'trial'>): string {
+  if (billing.phase === 'trialing' && billing.trial.keptOnCheckout) {
+    return 'Monthly, cancel any time. Choosing during your trial keeps its remaining days: the first charge comes when it ends.';
+  }
+  if (billing.phase === 'trialing') return 'Monthly, cancel any time. Your trial ends within two days, so a plan chosen now starts, and is charged, at once.';
+  return 'Monthly, cancel any time. A plan chosen now starts, and is charged, at once.';
 }
 
 function describe(error: unknown): string {

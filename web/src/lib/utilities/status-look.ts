@@ -112,6 +112,7 @@ export function sourceLabel(source: string): string {
 const NO_REPLY_LOOKS: Record<string, StatusLook> = {
   opted_out: { tone: 'warn', label: 'Not answered: the customer opted out (STOP)' },
   ai_paused: { tone: 'neutral', label: 'Not answered by the AI: you took this conversation over' },
+  window_closed_while_away: { tone: 'warn', label: "Not answered: WhatsApp's 24-hour window closed before you opened — handed to you" },
   trial_expired: { tone: 'bad', label: 'Not answered: your free trial has ended — choose a plan to resume' },
   tenant_inactive: { tone: 'bad', label: 'Not answered: your account is not active' },
   tenant_missing: { tone: 'bad', label: 'Not answered: the account no longer exists' },
