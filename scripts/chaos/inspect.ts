@@ -2,7 +2,7 @@
 // Postgres again on a free port and prints customers' threads as the dashboard orders them, and with
 // `--turns` each conversation's turns as its workflow history records them (a Temporal dev server on a
 // copy of the run's SQLite file).
-//   tsx scripts/chaos/inspect.ts /tmp/wara-chaos-XXXX [--turns] [+15551234567 …]   (no customer: every thread)
+//   tsx scripts/chaos/inspect.ts <kept run directory> [--turns] [+15551234567 …]   (no customer: every thread)
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
