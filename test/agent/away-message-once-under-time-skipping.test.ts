@@ -2,17 +2,13 @@
 // while the shop is closed gets the away message once; a second message in the same closed spell gets
 // nothing more; a durable timer (no polling) wakes the run when the shop opens and the AI answers both as
 // one turn. The production activities run against Postgres and the Twilio / OpenAI stand-ins.
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEEKDAYS } from '../../lib/agent/settings.js';
-import { workflowIds } from '../../lib/temporal/names.js';
-import { createActivities } from '../../worker/activities.js';
-import { inboundMessage, type ConversationInput } from '../../workflows/contracts/conversation.js';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
-import { eventually, sentTo, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from '../conversations/harness.js';
-import { saveSettings } from './support.js';
+import { inboundMessage } from '../../workflows/contracts/conversation.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { eventually, sentTo, startConversationHarness, type ConversationHarness, type Shop } from '../conversations/harness.js';
+import { closedUntil, conversationOnTheWorkflowClock } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -33,49 +29,11 @@ describe('business hours with an away message', () => {
     // Closed today (UTC); open all of tomorrow: the opening is less than 24 hours away, inside WhatsApp's window.
     const now = Date.now();
     const tomorrow = WEEKDAYS[(new Date(now + DAY).getUTCDay() + 6) % 7]!;
-    await saveSettings(h.api.app, shop.session, (s) => {
-      s.businessHours = {
-        enabled: true,
-        timeZone: 'UTC',
-        weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [], [tomorrow]: [{ from: '00:00', to: '24:00' }] },
-        holidays: [],
-        outsideHours: 'away',
-        awayMessage: "We're closed right now and will answer when we open ({opens}).",
-      };
-    });
+    await closedUntil(h.api.app, shop.session, tomorrow);
 
-    const customer = uniquePhone();
-    const conversation = await h.prisma.conversation.create({
-      data: { tenantId: shop.tenantId, accountId: shop.accountId, channel: 'whatsapp', customerAddress: `whatsapp:${customer}`, lastInboundAt: new Date() },
-    });
-    const write = async (body: string) => {
-      const sid = `SM${randomBytes(16).toString('hex')}`;
-      await h.prisma.message.create({
-        data: { tenantId: shop.tenantId, conversationId: conversation.id, direction: 'inbound', providerMessageSid: sid, body, status: 'received', source: 'customer' },
-      });
-      return sid;
-    };
-
-    const taskQueue = `hours-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      activities: createActivities({ env: h.api.deps.env, prisma: h.prisma, temporal: env.client }),
-    });
+    const { customer, write, worker, start } = await conversationOnTheWorkflowClock(env, h, shop, 'hours');
     await worker.runUntil(async () => {
-      const input: ConversationInput = {
-        tenantId: shop.tenantId, conversationId: conversation.id, channel: 'whatsapp', customerAddress: conversation.customerAddress,
-        quietPeriodMs: 0, replyAs: 'inline', aiPaused: false, optedOut: false, lastInboundAt: null,
-      };
-      const first = await write('How much is the blue cotton t-shirt?');
-      const handle = await env.client.workflow.signalWithStart('conversationWorkflow', {
-        workflowId: workflowIds.conversation(shop.tenantId, `${conversation.customerAddress}:${randomUUID()}`),
-        taskQueue,
-        args: [input],
-        signal: inboundMessage,
-        signalArgs: [{ messageSid: first, optOut: null }],
-      });
+      const { first, handle } = await start('How much is the blue cotton t-shirt?');
 
       const [away] = await eventually(async () => {
         const sent = await sentTo(h.control, customer);

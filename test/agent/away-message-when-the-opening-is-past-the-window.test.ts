@@ -4,17 +4,13 @@
 // durable timer (Temporal's time-skipping server), the conversation is handed to the merchant ("needs you",
 // `window_closed_while_away`, an email) and nothing is sent. The production activities run against Postgres
 // and the Twilio / OpenAI stand-ins.
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEEKDAYS } from '../../lib/agent/settings.js';
-import { workflowIds } from '../../lib/temporal/names.js';
-import { createActivities } from '../../worker/activities.js';
-import { conversationState, inboundMessage, type ConversationInput } from '../../workflows/contracts/conversation.js';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
-import { eventually, sentTo, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from '../conversations/harness.js';
-import { saveSettings } from './support.js';
+import { conversationState, inboundMessage } from '../../workflows/contracts/conversation.js';
+import { createTimeSkippingEnv } from '../support/temporal.js';
+import { eventually, sentTo, startConversationHarness, type ConversationHarness, type Shop } from '../conversations/harness.js';
+import { closedUntil, conversationOnTheWorkflowClock } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -35,49 +31,11 @@ describe('business hours with an opening past the 24-hour window', () => {
     // Closed today and tomorrow (UTC); open all of the day after: the opening is more than 24 hours away.
     const now = Date.now();
     const inTwoDays = WEEKDAYS[(new Date(now + 2 * DAY).getUTCDay() + 6) % 7]!;
-    await saveSettings(h.api.app, shop.session, (s) => {
-      s.businessHours = {
-        enabled: true,
-        timeZone: 'UTC',
-        weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [], [inTwoDays]: [{ from: '00:00', to: '24:00' }] },
-        holidays: [],
-        outsideHours: 'away',
-        awayMessage: "We're closed right now and will answer when we open ({opens}).",
-      };
-    });
+    await closedUntil(h.api.app, shop.session, inTwoDays);
 
-    const customer = uniquePhone();
-    const conversation = await h.prisma.conversation.create({
-      data: { tenantId: shop.tenantId, accountId: shop.accountId, channel: 'whatsapp', customerAddress: `whatsapp:${customer}`, lastInboundAt: new Date() },
-    });
-    const write = async (body: string) => {
-      const sid = `SM${randomBytes(16).toString('hex')}`;
-      await h.prisma.message.create({
-        data: { tenantId: shop.tenantId, conversationId: conversation.id, direction: 'inbound', providerMessageSid: sid, body, status: 'received', source: 'customer' },
-      });
-      return sid;
-    };
-
-    const taskQueue = `hours-far-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: workflowBundle(),
-      activities: createActivities({ env: h.api.deps.env, prisma: h.prisma, temporal: env.client }),
-    });
+    const { customer, conversation, write, worker, start } = await conversationOnTheWorkflowClock(env, h, shop, 'hours-far');
     await worker.runUntil(async () => {
-      const input: ConversationInput = {
-        tenantId: shop.tenantId, conversationId: conversation.id, channel: 'whatsapp', customerAddress: conversation.customerAddress,
-        quietPeriodMs: 0, replyAs: 'inline', aiPaused: false, optedOut: false, lastInboundAt: null,
-      };
-      const first = await write('How much is the blue cotton t-shirt?');
-      const handle = await env.client.workflow.signalWithStart('conversationWorkflow', {
-        workflowId: workflowIds.conversation(shop.tenantId, `${conversation.customerAddress}:${randomUUID()}`),
-        taskQueue,
-        args: [input],
-        signal: inboundMessage,
-        signalArgs: [{ messageSid: first, optOut: null }],
-      });
+      const { first, handle } = await start('How much is the blue cotton t-shirt?');
 
       // The away message: not the merchant's "will answer when we open", which could not be kept.
       const [away] = await eventually(async () => {

@@ -1,8 +1,15 @@
 // Helpers for the agent tests: the merchant's settings and knowledge set through the real API, a customer
 // turn answered end to end through the conversation harness (Twilio stand-in → API → worker → stand-ins).
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { defaultAgentSettings, type AgentSettings } from '../../lib/agent/settings.js';
+import { defaultAgentSettings, type AgentSettings, type Weekday } from '../../lib/agent/settings.js';
+import { workflowIds } from '../../lib/temporal/names.js';
+import { createActivities } from '../../worker/activities.js';
+import { inboundMessage, type ConversationInput } from '../../workflows/contracts/conversation.js';
+import { workflowBundle } from '../support/temporal.js';
 import type { KnowledgeInput } from '../../lib/agent/knowledge-store.js';
 import { authHeaders, type TestSession } from '../support/api.js';
 import { eventually, sentTo, uniquePhone, type ConversationHarness, type Shop } from '../conversations/harness.js';
@@ -42,4 +49,60 @@ export async function ask(h: ConversationHarness, shop: Shop, body: string, cust
   }, `the reply to "${body}"`);
   const row = await eventually(() => h.prisma.message.findUnique({ where: { replyToMessageSid: message.sid } }), 'the reply row');
   return { customer, inboundSid: message.sid, sent: sent.slice(before), row };
+}
+
+/** Business hours in UTC: closed until `openDay`, open all of that day, the away message on. */
+export function closedUntil(app: FastifyInstance, session: TestSession, openDay: Weekday): Promise<number> {
+  return saveSettings(app, session, (s) => {
+    s.businessHours = {
+      enabled: true,
+      timeZone: 'UTC',
+      weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [], [openDay]: [{ from: '00:00', to: '24:00' }] },
+      holidays: [],
+      outsideHours: 'away',
+      awayMessage: "We're closed right now and will answer when we open ({opens}).",
+    };
+  });
+}
+
+/**
+ * One customer's conversation on the workflow's clock (Temporal's time-skipping server): the production
+ * activities in a worker on a task queue of its own, the customer's messages stored as the webhook stores them,
+ * and `start` signals-with-start the conversation workflow with the first one.
+ */
+export async function conversationOnTheWorkflowClock(env: TestWorkflowEnvironment, h: ConversationHarness, shop: Shop, label: string) {
+  const customer = uniquePhone();
+  const conversation = await h.prisma.conversation.create({
+    data: { tenantId: shop.tenantId, accountId: shop.accountId, channel: 'whatsapp', customerAddress: `whatsapp:${customer}`, lastInboundAt: new Date() },
+  });
+  const write = async (body: string) => {
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    await h.prisma.message.create({
+      data: { tenantId: shop.tenantId, conversationId: conversation.id, direction: 'inbound', providerMessageSid: sid, body, status: 'received', source: 'customer' },
+    });
+    return sid;
+  };
+  const taskQueue = `${label}-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createActivities({ env: h.api.deps.env, prisma: h.prisma, temporal: env.client }),
+  });
+  const start = async (body: string) => {
+    const input: ConversationInput = {
+      tenantId: shop.tenantId, conversationId: conversation.id, channel: 'whatsapp', customerAddress: conversation.customerAddress,
+      quietPeriodMs: 0, replyAs: 'inline', aiPaused: false, optedOut: false, lastInboundAt: null,
+    };
+    const first = await write(body);
+    const handle = await env.client.workflow.signalWithStart('conversationWorkflow', {
+      workflowId: workflowIds.conversation(shop.tenantId, `${conversation.customerAddress}:${randomUUID()}`),
+      taskQueue,
+      args: [input],
+      signal: inboundMessage,
+      signalArgs: [{ messageSid: first, optOut: null }],
+    });
+    return { first, handle };
+  };
+  return { customer, conversation, write, worker, start };
 }
