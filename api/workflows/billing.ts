@@ -61,8 +61,7 @@ export function billingWorkflows(temporal: Client, env: BillingEnv) {
     /** Signal-with-start: the signal reaches the running workflow, or a new one starts with it. */
     async signal<Args extends unknown[]>(account: BillingAccount, signal: SignalDefinition<Args, string>, args: Args): Promise<void> {
       // By name with unknown[] args, as api/workflows/conversations.ts explains (a generic signal's tuple).
-      // Bounded: the relay's row stays for the sweeper when Temporal is down, and a call still being retried by the
-      // gRPC layer when the API closes its connection would throw from a timer (nothing could catch it).
+      // Bounded: when Temporal is down the relay gives up within its close wait and the row stays for the sweeper.
       await temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
         temporal.workflow.signalWithStart<BillingWorkflow, unknown[]>(billingWorkflowType, { ...options(account), signal: signal.name, signalArgs: args }),
       );

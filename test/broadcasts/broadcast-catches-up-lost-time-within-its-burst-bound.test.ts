@@ -5,7 +5,6 @@
 // starved worker looks like): the next batches are told how far behind they start and win it back.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroadcastActivities } from '../../activities/broadcasts.js';
 import { createTwilioBroadcastActivities, type BatchReport } from '../../activities/twilio-broadcasts.js';
@@ -13,7 +12,7 @@ import { CATCH_UP, maxPerSecond, SendPacer } from '../../lib/broadcasts/pacing.j
 import { workflowIds } from '../../lib/temporal/names.js';
 import { createTwilioClient } from '../../lib/twilio/client.js';
 import { batchSize, broadcastWorkflow } from '../../workflows/broadcast.js';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv, runTestWorker } from '../support/temporal.js';
 import { sentPerRecipient, startBroadcastHarness, type BroadcastHarness } from './harness.js';
 
 /**
@@ -90,8 +89,7 @@ describe('the pacer', () => {
 
 let env: TestWorkflowEnvironment;
 let h: BroadcastHarness;
-let worker: Worker;
-let running: Promise<void>;
+let worker: { stop(): Promise<void> };
 const taskQueue = `broadcasts-catch-up-${randomUUID()}`;
 /** When each Twilio create was called (performance.now), and the call that freezes the process. */
 const launches: number[] = [];
@@ -127,12 +125,10 @@ beforeAll(async () => {
       },
     }),
   };
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
-  running = worker.run();
+  worker = await runTestWorker(env, taskQueue, activities);
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await h?.close();
   await env?.teardown();
 });

@@ -3,30 +3,26 @@
 // spaced 1/R apart, a scheduled broadcast waits its hours in no wall time, and pause / resume / cancel work.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { batchSize, broadcastWorkflow } from '../../workflows/broadcast.js';
 import { broadcastProgress, cancelBroadcast, pauseBroadcast, resumeBroadcast } from '../../workflows/contracts/broadcast.js';
 import { eventually, sleep } from '../support/eventually.js';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv, runTestWorker } from '../support/temporal.js';
 import { broadcastActivities, sentPerRecipient, startBroadcastHarness, type BroadcastHarness } from './harness.js';
 
 let env: TestWorkflowEnvironment;
 let h: BroadcastHarness;
-let worker: Worker;
-let running: Promise<void>;
+let worker: { stop(): Promise<void> };
 const taskQueue = `broadcasts-rate-${randomUUID()}`;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   h = await startBroadcastHarness();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: broadcastActivities(h) });
-  running = worker.run();
+  worker = await runTestWorker(env, taskQueue, broadcastActivities(h));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await h?.close();
   await env?.teardown();
 });

@@ -11,24 +11,21 @@ import { workflowIds } from '../../lib/temporal/names.js';
 import { batchSize, broadcastWorkflow } from '../../workflows/broadcast.js';
 import { broadcastProgress, resumeBroadcast } from '../../workflows/contracts/broadcast.js';
 import { eventually } from '../support/eventually.js';
-import { createTimeSkippingEnv, workflowBundle } from '../support/temporal.js';
+import { createTimeSkippingEnv, runTestWorker, workflowBundle } from '../support/temporal.js';
 import { broadcastActivities, sentPerRecipient, startBroadcastHarness, type BroadcastHarness } from './harness.js';
 
 let env: TestWorkflowEnvironment;
 let h: BroadcastHarness;
-let worker: Worker;
-let running: Promise<void>;
+let worker: { stop(): Promise<void> };
 const taskQueue = `broadcasts-guards-${randomUUID()}`;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   h = await startBroadcastHarness();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: broadcastActivities(h) });
-  running = worker.run();
+  worker = await runTestWorker(env, taskQueue, broadcastActivities(h));
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await h?.close();
   await env?.teardown();
 });
