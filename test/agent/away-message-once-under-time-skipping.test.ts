@@ -4,11 +4,10 @@
 // one turn. The production activities run against Postgres and the Twilio / OpenAI stand-ins.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEEKDAYS } from '../../lib/agent/settings.js';
 import { inboundMessage } from '../../workflows/contracts/conversation.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { eventually, sentTo, startConversationHarness, type ConversationHarness, type Shop } from '../conversations/harness.js';
-import { closedUntil, conversationOnTheWorkflowClock } from './support.js';
+import { closedUntil, conversationOnTheWorkflowClock, zoneAtNoon } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -26,10 +25,9 @@ afterAll(async () => {
 
 describe('business hours with an away message', () => {
   it('sends the away message once per closed spell and answers the held turn when the shop opens', async () => {
-    // Closed today (UTC); open all of tomorrow: the opening is less than 24 hours away, inside WhatsApp's window.
-    const now = Date.now();
-    const tomorrow = WEEKDAYS[(new Date(now + DAY).getUTCDay() + 6) % 7]!;
-    await closedUntil(h.api.app, shop.session, tomorrow);
+    // Noon in the shop, closed today, open all of tomorrow: the opening is about 12 hours away, inside WhatsApp's window.
+    const zone = zoneAtNoon();
+    await closedUntil(h.api.app, shop.session, zone.weekdayIn(1), zone.timeZone);
 
     const { customer, write, worker, start } = await conversationOnTheWorkflowClock(env, h, shop, 'hours');
     await worker.runUntil(async () => {

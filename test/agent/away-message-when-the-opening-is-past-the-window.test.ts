@@ -6,11 +6,10 @@
 // and the Twilio / OpenAI stand-ins.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEEKDAYS } from '../../lib/agent/settings.js';
 import { conversationState, inboundMessage } from '../../workflows/contracts/conversation.js';
 import { createTimeSkippingEnv } from '../support/temporal.js';
 import { eventually, sentTo, startConversationHarness, type ConversationHarness, type Shop } from '../conversations/harness.js';
-import { closedUntil, conversationOnTheWorkflowClock } from './support.js';
+import { closedUntil, conversationOnTheWorkflowClock, zoneAtNoon } from './support.js';
 
 const DAY = 86_400_000;
 
@@ -28,10 +27,10 @@ afterAll(async () => {
 
 describe('business hours with an opening past the 24-hour window', () => {
   it('promises no answer at opening, then hands the held turn to the merchant instead of sending', async () => {
-    // Closed today and tomorrow (UTC); open all of the day after: the opening is more than 24 hours away.
-    const now = Date.now();
-    const inTwoDays = WEEKDAYS[(new Date(now + 2 * DAY).getUTCDay() + 6) % 7]!;
-    await closedUntil(h.api.app, shop.session, inTwoDays);
+    // Noon in the shop, closed today and tomorrow, open all of the day after: the opening is about 36 hours away,
+    // past the window of both messages below.
+    const zone = zoneAtNoon();
+    await closedUntil(h.api.app, shop.session, zone.weekdayIn(2), zone.timeZone);
 
     const { customer, conversation, write, worker, start } = await conversationOnTheWorkflowClock(env, h, shop, 'hours-far');
     await worker.runUntil(async () => {

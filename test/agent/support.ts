@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { defaultAgentSettings, type AgentSettings, type Weekday } from '../../lib/agent/settings.js';
+import { defaultAgentSettings, WEEKDAYS, type AgentSettings, type Weekday } from '../../lib/agent/settings.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { createActivities } from '../../worker/activities.js';
 import { inboundMessage, type ConversationInput } from '../../workflows/contracts/conversation.js';
@@ -51,12 +51,23 @@ export async function ask(h: ConversationHarness, shop: Shop, body: string, cust
   return { customer, inboundSid: message.sid, sent: sent.slice(before), row };
 }
 
-/** Business hours in UTC: closed until `openDay`, open all of that day, the away message on. */
-export function closedUntil(app: FastifyInstance, session: TestSession, openDay: Weekday): Promise<number> {
+/**
+ * A shop whose clock says about noon now, whenever the suite runs: a fixed-offset zone (`Etc/GMT-5` is UTC+5;
+ * the sign is POSIX's). With UTC, "closed today, open tomorrow" is 24 hours away at midnight and minutes away
+ * at 23:30, so the tests' hour of waiting would cross the opening late in the day.
+ */
+export function zoneAtNoon(now = Date.now()): { timeZone: string; weekdayIn(days: number): Weekday } {
+  const offset = 12 - new Date(now).getUTCHours();
+  const timeZone = offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  return { timeZone, weekdayIn: (days) => WEEKDAYS[(new Date(now + offset * 3_600_000 + days * 86_400_000).getUTCDay() + 6) % 7]! };
+}
+
+/** Business hours in `timeZone`: closed until `openDay`, open all of that day, the away message on. */
+export function closedUntil(app: FastifyInstance, session: TestSession, openDay: Weekday, timeZone: string): Promise<number> {
   return saveSettings(app, session, (s) => {
     s.businessHours = {
       enabled: true,
-      timeZone: 'UTC',
+      timeZone,
       weekly: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [], [openDay]: [{ from: '00:00', to: '24:00' }] },
       holidays: [],
       outsideHours: 'away',
