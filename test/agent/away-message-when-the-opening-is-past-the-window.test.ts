@@ -65,7 +65,11 @@ describe('business hours with an opening past the 24-hour window', () => {
       expect(held.map((m) => m.noReplyReason)).toEqual(['window_closed_while_away', 'window_closed_while_away']);
 
       const awayRow = await h.prisma.message.findFirstOrThrow({ where: { conversationId: conversation.id, direction: 'outbound' } });
-      const emails = await h.prisma.emailOutbox.findMany({ where: { tenantId: shop.tenantId, idempotencyKey: { startsWith: `handoff:${awayRow.id}:` } } });
+      // The row is written 'pending' before the mail is handed over: wait for its outcome.
+      const emails = await eventually(async () => {
+        const rows = await h.prisma.emailOutbox.findMany({ where: { tenantId: shop.tenantId, idempotencyKey: { startsWith: `handoff:${awayRow.id}:` } } });
+        return rows.length > 0 && rows.every((r) => r.status !== 'pending') && rows;
+      }, 'the hand-off email sent');
       expect(emails).toHaveLength(1);
       expect(emails[0]).toMatchObject({ to: shop.session.email, status: 'captured' });
       expect(emails[0]!.text).toContain("WhatsApp's 24-hour window had closed");

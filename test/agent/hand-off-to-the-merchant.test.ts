@@ -30,7 +30,8 @@ async function expectHandedOver(conversationId: string, reason: string) {
   expect(conversation).toMatchObject({ aiPaused: true, aiPausedBy: 'agent', handoffReason: reason });
   const emails = await eventually(async () => {
     const rows = await h.prisma.emailOutbox.findMany({ where: { tenantId: shop.tenantId, idempotencyKey: { startsWith: 'handoff:' } } });
-    return rows.some((r) => r.text.includes(`/app/conversations/${conversationId}`)) && rows;
+    // The row is written 'pending' before the mail is handed over: wait for its outcome, not only the row.
+    return rows.some((r) => r.text.includes(`/app/conversations/${conversationId}`) && r.status !== 'pending') && rows;
   }, 'the email to the merchant');
   expect(emails.find((r) => r.text.includes(conversationId))).toMatchObject({ to: shop.session.email, status: 'captured' });
   const thread = await get<{ conversation: { needsYou: { reason: string } | null; aiPaused: boolean } }>(`/api/conversations/${conversationId}`);
