@@ -100,7 +100,13 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
   // sweeps what a previous process left), drained when it closes.
   const relay = deps.env.RELAY_THREAD
     ? createThreadedRelay(deps.env, app.log)
-    : createInboundRelay({ pool: sqlPool(deps.prisma), conversations: workflows.conversations, log: app.log });
+    : createInboundRelay({
+        pool: sqlPool(deps.prisma),
+        conversations: workflows.conversations,
+        turnsPerTenant: deps.env.RELAY_TURNS_PER_TENANT,
+        backlogPerTenant: deps.env.RELAY_BACKLOG_PER_TENANT,
+        log: app.log,
+      });
   app.addHook('onReady', async () => relay.start());
   app.addHook('onClose', async () => relay.close());
   // The billing workflows' relay (Stripe events, limit notices): few signals, so it stays on this thread.

@@ -15,6 +15,8 @@ import {
 import { queueManualReply, setAiPaused as pauseOrResume } from '../../lib/conversations/conversation-handoffs.js';
 import { readReplyAccess } from '../../lib/billing/reply-access.js';
 import { noReplyReasons } from '../../lib/conversations/no-reply.js';
+import { readReplyBacklog } from '../../lib/conversations/reply-backlog.js';
+import { sqlPool } from '../../lib/db/sql.js';
 import { agentReplyDetails } from '../../lib/agent/reply-details.js';
 import { workflowIds } from '../../lib/temporal/names.js';
 import { requireAuth } from '../auth/context.js';
@@ -39,7 +41,9 @@ const listQuery = z.object({ ...page, q: z.string().trim().max(200).optional(), 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const replyBody = z.object({ body: z.string().trim().min(1, 'Write a message first.').max(1600, 'WhatsApp messages are limited to 1600 characters.') });
 
-export const feedSchema = z.object({ items: z.array(messageItemSchema), nextCursor: z.string().nullable(), serverTime: z.string() });
+/** Customer messages waiting for an AI reply under load, and those shed (lib/conversations/reply-backlog.ts). */
+export const backlogSchema = z.object({ waiting: z.number(), oldestWaitingSeconds: z.number().nullable(), delayed: z.boolean(), notAnsweredLastHour: z.number() });
+export const feedSchema = z.object({ items: z.array(messageItemSchema), nextCursor: z.string().nullable(), serverTime: z.string(), backlog: backlogSchema });
 export const listSchema = z.object({ items: z.array(conversationSummarySchema), nextCursor: z.string().nullable() });
 export const detailSchema = z.object({
   conversation: conversationSummarySchema.extend({
@@ -84,6 +88,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     const db = tenantDb(prisma, request);
     const { limit, cursor, direction, status, q, since, needsYou } = request.query;
     const serverTime = new Date().toISOString();
+    const backlog = readReplyBacklog(sqlPool(prisma), requireAuth(request).tenantId);
     const rows = await db.message.findMany({
       where: {
         ...(direction ? { direction } : {}),
@@ -99,7 +104,7 @@ export function conversationsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       include: { conversation: customer },
     });
     const items = rows.slice(0, limit).map((m) => toMessageItem(m, m.conversation));
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null, serverTime };
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null, serverTime, backlog: await backlog };
   }
 
   async function listConversations(request: RouteRequest<typeof readList.schema>) {

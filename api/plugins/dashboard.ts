@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { readReplyAccess } from '../../lib/billing/reply-access.js';
+import { readReplyBacklog } from '../../lib/conversations/reply-backlog.js';
+import { sqlPool } from '../../lib/db/sql.js';
+import { backlogSchema } from './conversations.js';
 import { requireAuth } from '../auth/context.js';
 import { tenantDb } from '../auth/tenant-db.js';
 import type { ApiContext } from '../deps.js';
@@ -32,6 +35,8 @@ export const dashboardSchema = z.object({
   usage: z.object({ periodStart: z.string(), replies: z.number(), limit: z.number().nullable() }),
   /** The reply gate now (the billing page's `replies`): the home page shows why AI replies are paused. */
   replies: z.object({ paused: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() }),
+  /** Customer messages waiting for an AI reply under load, and those shed (lib/conversations/reply-backlog.ts). */
+  backlog: backlogSchema,
   trial: z.object({
     plan: z.string(),
     trialEndsAt: z.string().nullable(),
@@ -54,7 +59,8 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
   async function summarizeDashboard(request: RouteRequest<typeof readSummary.schema>) {
     const db = tenantDb(ctx.prisma, request);
     const tenant = await db.tenant.findFirstOrThrow({});
-    const [account, catalog, total, recent, access, emails] = await Promise.all([
+    const tenantId = requireAuth(request).tenantId;
+    const [account, catalog, total, recent, access, emails, backlog] = await Promise.all([
       db.integrationAccount.findFirst({ where: { channel: 'whatsapp' }, include: { identifiers: true } }),
       db.catalog.findFirst({}),
       db.conversation.count({}),
@@ -64,8 +70,9 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
         include: { messages: { orderBy: { createdAt: 'desc' }, take: 1 } },
       }),
       // The billing period and the plan's limit, as the reply gate reads them (lib/billing/reply-access.ts).
-      readReplyAccess(ctx.prisma, requireAuth(request).tenantId),
+      readReplyAccess(ctx.prisma, tenantId),
       db.emailOutbox.findMany({ orderBy: { createdAt: 'desc' }, take: 5 }),
+      readReplyBacklog(sqlPool(ctx.prisma), tenantId),
     ]);
     const phone = account?.identifiers.find((i) => i.kind === 'whatsapp_number' || i.kind === 'phone_number');
     const now = Date.now();
@@ -89,6 +96,7 @@ export function dashboardPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
       replies: access.decision.allowed
         ? { paused: false, reason: null, message: null }
         : { paused: true, reason: access.decision.reason, message: access.decision.message },
+      backlog,
       trial: {
         plan: tenant.plan,
         trialEndsAt: tenant.trialEndsAt?.toISOString() ?? null,

@@ -50,6 +50,16 @@ export interface InboundRelayOptions {
   concurrency?: number;
   /** Hand-offs held in memory; beyond it the sweeper picks them up from the table. */
   maxQueued?: number;
+  /** Customer messages of one tenant handed to Temporal and not yet settled (RELAY_TURNS_PER_TENANT). */
+  turnsPerTenant?: number;
+  /** Customer messages of one tenant waiting here; past it they are shed (RELAY_BACKLOG_PER_TENANT). */
+  backlogPerTenant?: number;
+  /** How often the settled turns are looked up while some are open. */
+  settleEveryMs?: number;
+  /** A turn not settled after this long stops counting (held for opening hours, a stuck run): never a lock-out. */
+  turnTimeoutMs?: number;
+  /** The clock turns are timed by (tests). */
+  now?: () => number;
   sweepEveryMs?: number;
   /** A hand-off younger than this belongs to the relay that stored it (it is probably in flight). */
   sweepAfterMs?: number;
@@ -57,62 +67,120 @@ export interface InboundRelayOptions {
 
 const SWEEP_BATCH = 500;
 
+/** What a waiting hand-off is, for the turn limit: a customer's message, or a merchant's action. */
+const isTurn = (item: HandOff) => item.signal.kind === 'inbound';
+/**
+ * A customer's message that may be shed when its shop's backlog is full. An opt-out never is: STOP must take
+ * effect whatever the load.
+ */
+const isSheddable = (item: HandOff) => item.signal.kind === 'inbound' && item.signal.optOut === null;
+
 export function createInboundRelay(options: InboundRelayOptions) {
   const { pool, conversations, log } = options;
   const concurrency = options.concurrency ?? 32;
   const maxQueued = options.maxQueued ?? 10_000;
+  const turnsPerTenant = options.turnsPerTenant ?? 32;
+  const backlogPerTenant = options.backlogPerTenant ?? 2_000;
+  const settleEveryMs = options.settleEveryMs ?? 100;
+  const turnTimeoutMs = options.turnTimeoutMs ?? 60_000;
+  const now = options.now ?? Date.now;
   const sweepAfterMs = options.sweepAfterMs ?? 10_000;
 
-  const queue: HandOff[] = [];
+  /** Waiting hand-offs per tenant, oldest first (a Map keeps the tenants in the order they first waited). */
+  const waiting = new Map<string, HandOff[]>();
+  /** Merchant actions waiting per tenant: a tenant at its turn limit is only looked through when it has some. */
+  const actionsWaiting = new Map<string, number>();
+  let queued = 0;
   /** MessageSids queued or in flight here: the sweeper does not queue them twice. */
   const known = new Set<string>();
   /** Conversations with a signal in flight: their next message waits, so a customer's order is kept. */
   const busy = new Set<string>();
-  /** Signals in flight per tenant: the next slot goes to the tenant with the fewest (see `next`). */
+  /** Signals in flight per tenant. */
   const inFlight = new Map<string, number>();
+  /** Customer messages handed to Temporal and not yet settled, per tenant: MessageSid → when handed over. */
+  const openTurns = new Map<string, Map<string, number>>();
   let active = 0;
   let done: string[] = [];
+  let shed: string[] = [];
   let flushing: Promise<void> | null = null;
+  let settling: NodeJS.Timeout | null = null;
   let sweeper: NodeJS.Timeout | null = null;
   let closed = false;
   const idleWaiters: Array<() => void> = [];
 
   function handOff(item: HandOff): void {
     if (closed || known.has(item.key)) return;
-    if (queue.length >= maxQueued) return; // stays in the table; the sweeper brings it back
+    if (queued >= maxQueued) return; // stays in the table; the sweeper brings it back
+    const tenant = item.conversation.tenantId;
+    const line = waiting.get(tenant) ?? [];
+    if (isSheddable(item) && line.length >= backlogPerTenant) {
+      // The shop's own backlog is full: its newest message is kept and shown, not answered by the AI, so
+      // the messages already waiting are answered in bounded time instead of every one of them late.
+      shed.push(item.key);
+      flushing ??= flush();
+      return;
+    }
     known.add(item.key);
-    queue.push(item);
+    line.push(item);
+    waiting.set(tenant, line);
+    queued += 1;
+    if (!isTurn(item)) actionsWaiting.set(tenant, (actionsWaiting.get(tenant) ?? 0) + 1);
     pump();
   }
 
+  const turnsOpen = (tenant: string) => openTurns.get(tenant)?.size ?? 0;
+
   /**
-   * The oldest waiting hand-off of the tenant with the fewest signals in flight. A burst at one merchant (a post
-   * gone viral) then takes turns with every other merchant's messages instead of filling every slot ahead of
-   * them; within a tenant, and within a conversation, order is kept.
+   * The next hand-off to signal: from the tenant with the least in Temporal (open turns + signals in flight),
+   * its oldest one whose conversation has nothing in flight. A tenant at its turn limit only gets its
+   * merchant actions through (takeover, resume, a manual reply), never ahead of an earlier message of the
+   * same conversation. So a burst at one merchant (a post gone viral) takes turns with every other merchant's
+   * messages and never holds more than its limit of Temporal's queues; within a tenant, and within a
+   * conversation, order is kept.
    */
-  function next(): number {
-    let best = -1;
+  function next(): { tenant: string; index: number } | null {
+    let best: { tenant: string; index: number } | null = null;
     let bestLoad = Number.POSITIVE_INFINITY;
-    const considered = new Set<string>();
-    for (let i = 0; i < queue.length; i++) {
-      const { conversation } = queue[i]!;
-      if (considered.has(conversation.tenantId) || busy.has(conversations.workflowId(conversation))) continue;
-      considered.add(conversation.tenantId);
-      const load = inFlight.get(conversation.tenantId) ?? 0;
-      if (load < bestLoad) [best, bestLoad] = [i, load];
+    for (const [tenant, line] of waiting) {
+      const load = turnsOpen(tenant) + (inFlight.get(tenant) ?? 0);
+      if (load >= bestLoad) continue;
+      const index = firstReady(tenant, line);
+      if (index < 0) continue;
+      [best, bestLoad] = [{ tenant, index }, load];
       if (load === 0) break;
     }
     return best;
   }
 
+  function firstReady(tenant: string, line: HandOff[]): number {
+    const atLimit = turnsOpen(tenant) >= turnsPerTenant;
+    if (atLimit && (actionsWaiting.get(tenant) ?? 0) === 0) return -1;
+    const held = new Set<string>();
+    for (let i = 0; i < line.length; i++) {
+      const item = line[i]!;
+      const key = conversations.workflowId(item.conversation);
+      if (busy.has(key) || held.has(key)) continue;
+      if (atLimit && isTurn(item)) {
+        held.add(key); // its conversation's later hand-offs wait behind it
+        continue;
+      }
+      return i;
+    }
+    return -1;
+  }
+
   function pump(): void {
     while (active < concurrency) {
-      const index = next();
-      if (index < 0) break;
-      const [item] = queue.splice(index, 1);
+      const pick = next();
+      if (!pick) break;
+      const line = waiting.get(pick.tenant)!;
+      const [item] = line.splice(pick.index, 1);
+      if (line.length === 0) waiting.delete(pick.tenant);
+      queued -= 1;
+      if (!isTurn(item!)) actionsWaiting.set(pick.tenant, actionsWaiting.get(pick.tenant)! - 1);
       void deliver(item!);
     }
-    if (active === 0 && queue.length === 0) for (const wake of idleWaiters.splice(0)) wake();
+    if (active === 0 && queued === 0) for (const wake of idleWaiters.splice(0)) wake();
   }
 
   async function deliver(item: HandOff): Promise<void> {
@@ -121,11 +189,14 @@ export function createInboundRelay(options: InboundRelayOptions) {
     active += 1;
     busy.add(key);
     inFlight.set(tenant, (inFlight.get(tenant) ?? 0) + 1);
+    // A customer's message holds one of its shop's turns from now: the signal may land any moment.
+    if (isTurn(item)) openTurn(tenant, item.key);
     try {
       await signal(item);
       done.push(item.key);
       flushing ??= flush();
     } catch (err) {
+      if (isTurn(item)) closeTurn(tenant, item.key);
       // Temporal unreachable or overloaded: the row stays, and the sweeper retries it.
       log.warn({ err, key: item.key }, 'hand-off to the conversation workflow failed; the sweeper will retry');
     } finally {
@@ -135,6 +206,53 @@ export function createInboundRelay(options: InboundRelayOptions) {
       if (left > 0) inFlight.set(tenant, left);
       else inFlight.delete(tenant);
       active -= 1;
+      pump();
+    }
+  }
+
+  function openTurn(tenant: string, messageSid: string): void {
+    const open = openTurns.get(tenant) ?? new Map<string, number>();
+    open.set(messageSid, now());
+    openTurns.set(tenant, open);
+    if (!settling) {
+      settling = setTimeout(() => void settle(), settleEveryMs);
+      settling.unref();
+    }
+  }
+
+  function closeTurn(tenant: string, messageSid: string): void {
+    const open = openTurns.get(tenant);
+    open?.delete(messageSid);
+    if (open?.size === 0) openTurns.delete(tenant);
+  }
+
+  /**
+   * Closes the open turns the conversation workflows have settled: a reply recorded for the message (its
+   * turn key is written with the reply row, for every message of a burst) or a reason it gets none. One
+   * indexed lookup every `settleEveryMs` while turns are open; a turn open past `turnTimeoutMs` (held for
+   * the shop's opening hours, or a run that is stuck) is let go so it never locks its shop out.
+   */
+  async function settle(): Promise<void> {
+    // Only turns whose signal has landed (`known` still holds those in flight) can have been answered.
+    const sids = [...openTurns.values()].flatMap((open) => [...open.keys()].filter((sid) => !known.has(sid)));
+    try {
+      const { rows } = await pool.query<{ sid: string }>({
+        name: 'handoffs-settled',
+        text: `SELECT provider_message_sid AS sid FROM messages
+               WHERE provider_message_sid = ANY($1) AND (turn_key_sid IS NOT NULL OR no_reply_reason IS NOT NULL)`,
+        values: [sids],
+      });
+      const settled = new Set(rows.map((r) => r.sid));
+      const expired = now() - turnTimeoutMs;
+      for (const [tenant, open] of openTurns) for (const [sid, at] of open) if (settled.has(sid) || at < expired) closeTurn(tenant, sid);
+    } catch (err) {
+      log.warn({ err }, 'could not look up settled turns; trying again');
+    } finally {
+      settling = null;
+      if (openTurns.size > 0 && !closed) {
+        settling = setTimeout(() => void settle(), settleEveryMs);
+        settling.unref();
+      }
       pump();
     }
   }
@@ -156,20 +274,37 @@ export function createInboundRelay(options: InboundRelayOptions) {
     }
   }
 
-  /** Deletes delivered hand-offs in batches: one statement per burst instead of one per message. */
+  /**
+   * Deletes delivered hand-offs in batches: one statement per burst instead of one per message. Shed
+   * messages are marked `overloaded` (unless already settled) and their rows deleted in one statement too.
+   */
   async function flush(): Promise<void> {
     try {
-      while (done.length > 0) {
-        const sids = done;
-        done = [];
-        await pool.query({ name: 'handoffs-delivered', text: 'DELETE FROM inbound_handoffs WHERE message_sid = ANY($1)', values: [sids] });
+      while (done.length > 0 || shed.length > 0) {
+        const [sids, dropped] = [done, shed];
+        [done, shed] = [[], []];
+        if (sids.length > 0) await pool.query({ name: 'handoffs-delivered', text: 'DELETE FROM inbound_handoffs WHERE message_sid = ANY($1)', values: [sids] });
+        if (dropped.length > 0) await markShed(dropped);
       }
     } catch (err) {
-      // Delivered but not deleted: the sweeper will signal them again, which the workflow ignores.
+      // Delivered but not deleted: the sweeper will signal them again, which the workflow ignores. Shed
+      // but not marked: the sweeper brings them back, and they are shed or answered then.
       log.warn({ err }, 'could not delete delivered inbound hand-offs');
     } finally {
       flushing = null;
     }
+  }
+
+  async function markShed(sids: string[]): Promise<void> {
+    await pool.query({
+      name: 'handoffs-shed',
+      text: `WITH marked AS (
+               UPDATE messages SET no_reply_reason = 'overloaded', updated_at = now() AT TIME ZONE 'UTC'
+               WHERE provider_message_sid = ANY($1) AND direction = 'inbound' AND turn_key_sid IS NULL AND no_reply_reason IS NULL
+             )
+             DELETE FROM inbound_handoffs WHERE message_sid = ANY($1)`,
+      values: [sids],
+    });
   }
 
   /**
@@ -239,17 +374,20 @@ export function createInboundRelay(options: InboundRelayOptions) {
     },
     /** Resolves when nothing is queued or in flight (tests, shutdown). */
     idle(): Promise<void> {
-      if (active === 0 && queue.length === 0) return flushing ?? Promise.resolve();
+      if (active === 0 && queued === 0) return flushing ?? Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve)).then(() => flushing ?? undefined);
     },
     /** Stops taking work and waits (bounded) for signals in flight; what is left stays in the table. */
     async close(timeoutMs = 5_000): Promise<void> {
       closed = true;
       if (sweeper) clearInterval(sweeper);
-      queue.length = 0;
+      if (settling) clearTimeout(settling);
+      waiting.clear();
+      actionsWaiting.clear();
+      queued = 0;
       await Promise.race([this.idle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     },
-    stats: () => ({ queued: queue.length, inFlight: active }),
+    stats: () => ({ queued, inFlight: active, openTurns: [...openTurns.values()].reduce((n, open) => n + open.size, 0) }),
   };
 }
 

@@ -22,6 +22,8 @@ const temporal = lazyTemporalClient(env);
 const relay = createInboundRelay({
   pool,
   conversations: conversationWorkflows(temporal, env),
+  turnsPerTenant: env.RELAY_TURNS_PER_TENANT,
+  backlogPerTenant: env.RELAY_BACKLOG_PER_TENANT,
   log: { warn: (obj, msg) => post({ type: 'log', level: 'warn', obj: loggable(obj), msg }) },
 });
 

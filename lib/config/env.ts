@@ -135,6 +135,19 @@ export const envSchema = z.object({
    */
   RELAY_THREAD: booleanFlag.default(true),
   /**
+   * Customer messages of one merchant the relay lets into Temporal at once (handed to their conversation
+   * and not yet answered or settled, the quiet period included). The rest wait in the hand-off table, oldest
+   * first, so one merchant's burst cannot fill Temporal's queues ahead of every other merchant's customers.
+   * Per API instance; with the quiet period it bounds one merchant's replies to about this many per
+   * (quiet period + reply time): 32 / 2.3 s ≈ 14 replies/s with the defaults.
+   */
+  RELAY_TURNS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(32),
+  /**
+   * Customer messages of one merchant that may wait for a turn; past it a new message is kept but not
+   * answered by the AI (marked `overloaded`, shown to the merchant), so a merchant's wait stays bounded.
+   */
+  RELAY_BACKLOG_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  /**
    * Conversation runs (and so their activities and replies) carry the tenant as Temporal fairness key: with
    * the server's fairness on, one merchant's burst cannot queue every other merchant's replies behind it.
    * Off only to measure the difference (bench/webhooks.ts --noisy).

@@ -235,6 +235,34 @@ it('shows a customer question and the AI reply live, the reply’s sources, take
   await expect.poll(async () => (await threadLayout()).atBottom).toBe(true);
   await screenshot(page, 'conversations-6-long-thread-1280x800');
 
+  // Under a burst bigger than the shop's backlog (api/webhooks/inbound-relay.ts): a message the AI left to the
+  // merchant, and one still waiting after 40 s. Both pages say replies are late; the thread says why.
+  const shedSid = `SM${randomBytes(16).toString('hex')}`;
+  await stack.api.prisma.message.create({
+    data: { tenantId, conversationId, direction: 'inbound', source: 'customer', status: 'received', body: 'Is the beanie back in stock?', providerMessageSid: shedSid, noReplyReason: 'overloaded' },
+  });
+  // Claimed just now (attemptedAt), so no relay's sweeper takes the waiting row during the next seconds.
+  const waitingSid = `SM${randomBytes(16).toString('hex')}`;
+  await stack.api.prisma.inboundHandoff.create({ data: { messageSid: waitingSid, tenantId, conversationId, createdAt: new Date(Date.now() - 40_000), attemptedAt: new Date() } });
+  try {
+    await page.goto(`${stack.webUrl}/app/conversations/${encodeURIComponent(conversationId)}`);
+    const note = page.getByTestId('no-reply-note').and(page.locator('[data-reason="overloaded"]'));
+    await note.waitFor({ timeout: 15_000 });
+    expect(await note.innerText()).toContain('too many messages were waiting');
+    await page.goto(`${stack.webUrl}/app/conversations`);
+    const late = page.getByTestId('replies-delayed');
+    await late.waitFor({ timeout: 15_000 });
+    expect(await late.innerText()).toMatch(/1 customer message is waiting for a reply, the oldest for (4\d|5\d) s/);
+    expect(await late.innerText()).toContain('1 message in the last hour got no AI reply');
+    await screenshot(page, 'conversations-7-replies-delayed');
+    await page.goto(`${stack.webUrl}/app`);
+    await page.getByTestId('replies-delayed').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('replies-delayed').innerText()).toContain('AI replies are running late');
+    await screenshot(page, 'conversations-8-home-replies-delayed');
+  } finally {
+    await stack.api.prisma.inboundHandoff.deleteMany({ where: { messageSid: waitingSid } });
+  }
+
   await context.close();
 
   /** Sizes on the thread page, measured in the browser (a string keeps DOM types out of this file). */

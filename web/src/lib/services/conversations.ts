@@ -78,7 +78,22 @@ export const conversationSchema = z.object({
   workflow: z.object({ id: z.string(), url: httpUrl.nullable() }),
 });
 
-export const feedSchema = z.object({ items: z.array(messageSchema), nextCursor: z.string().nullable(), serverTime: isoDate });
+// Customer messages waiting for an AI reply under load, and those the AI did not answer because too many were
+// waiting (the API's lib/conversations/reply-backlog.ts): the home and Conversations pages say replies are delayed.
+export const backlogSchema = z.object({
+  waiting: z.number().int().nonnegative(),
+  oldestWaitingSeconds: z.number().int().nonnegative().nullable(),
+  delayed: z.boolean(),
+  notAnsweredLastHour: z.number().int().nonnegative(),
+});
+export const NO_BACKLOG: ReplyBacklog = { waiting: 0, oldestWaitingSeconds: null, delayed: false, notAnsweredLastHour: 0 };
+export const feedSchema = z.object({
+  items: z.array(messageSchema),
+  nextCursor: z.string().nullable(),
+  serverTime: isoDate,
+  // Defaulted: an API from before it still parses.
+  backlog: backlogSchema.default(() => ({ ...NO_BACKLOG })),
+});
 export const threadSchema = z.object({ conversation: conversationSchema, messages: z.array(threadMessageSchema) });
 const takeoverSchema = z.object({ id: z.string(), aiPaused: z.boolean() });
 const manualReplySchema = z.object({ message: messageSchema });
@@ -89,6 +104,7 @@ export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 export type Conversation = z.infer<typeof conversationSchema>;
 export type Thread = z.infer<typeof threadSchema>;
 export type FeedPage = z.infer<typeof feedSchema>;
+export type ReplyBacklog = z.infer<typeof backlogSchema>;
 
 export interface FeedFilters {
   direction: '' | 'inbound' | 'outbound';

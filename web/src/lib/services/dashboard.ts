@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestJson, type Fetch } from './api.ts';
+import { backlogSchema, NO_BACKLOG } from './conversations.ts';
 
 // The contract of `GET /api/dashboard`: one call with every number on the dashboard home. How its
 // statuses read (WhatsApp connection, emails, plan) lives in `utilities/status-look.ts`.
@@ -38,6 +39,8 @@ export const dashboardSchema = z.object({
   replies: z
     .object({ paused: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() })
     .default({ paused: false, reason: null, message: null }),
+  // Replies delayed under load (the Conversations feed carries the same). Defaulted like `replies`.
+  backlog: backlogSchema.default(() => ({ ...NO_BACKLOG })),
   trial: z.object({
     plan: z.string(),
     trialEndsAt: isoDate.nullable(),

@@ -1,5 +1,5 @@
 import { ApiError } from '#lib/services/api.ts';
-import { fetchFeed, matchesFilters, mergeMessages, NO_FILTERS, type FeedFilters, type Message } from '#lib/services/conversations.ts';
+import { fetchFeed, matchesFilters, mergeMessages, NO_BACKLOG, NO_FILTERS, type FeedFilters, type Message, type ReplyBacklog } from '#lib/services/conversations.ts';
 import { fetchConnection } from '#lib/services/whatsapp.ts';
 import { VisiblePoller } from './visible-poller.ts';
 
@@ -29,6 +29,8 @@ export class ConversationFeed {
   connectedNumber = $state<string | null | undefined>(undefined);
   /** When the last poll answered: shown as "live", and a hint when polling fails. */
   lastUpdatedAt = $state<string | null>(null);
+  /** Replies delayed under load, as of the last answer: the page's banner. */
+  backlog = $state<ReplyBacklog>({ ...NO_BACKLOG });
 
   readonly #poller: VisiblePoller;
   #since: string | null = null;
@@ -68,6 +70,7 @@ export class ConversationFeed {
       this.nextCursor = page.nextCursor;
       this.#since = page.serverTime;
       this.lastUpdatedAt = page.serverTime;
+      this.backlog = page.backlog;
       this.error = null;
     } catch (error) {
       if (generation === this.#generation) this.error = describe(error);
@@ -126,6 +129,7 @@ export class ConversationFeed {
       this.messages = mergeMessages(this.messages, page.items, (m) => matchesFilters(m, filters));
       this.#since = page.serverTime;
       this.lastUpdatedAt = page.serverTime;
+      this.backlog = page.backlog;
       this.error = null;
     } catch (error) {
       // Keep polling: one failed read (an API restart) does not stop the feed.

@@ -117,6 +117,7 @@ const NO_REPLY_LOOKS: Record<string, StatusLook> = {
   tenant_inactive: { tone: 'bad', label: 'Not answered: your account is not active' },
   tenant_missing: { tone: 'bad', label: 'Not answered: the account no longer exists' },
   reply_limit: { tone: 'bad', label: 'Not answered: reply limit reached — answer by hand, or upgrade to resume' },
+  overloaded: { tone: 'bad', label: 'Not answered by the AI: too many messages were waiting — answer it yourself' },
   payment_required: { tone: 'bad', label: 'Not answered: a payment is outstanding — pay the invoice to resume' },
   subscription_ended: { tone: 'bad', label: 'Not answered: your subscription has ended — choose a plan to resume' },
   answered_with_next: { tone: 'neutral', label: 'Answered together with the next message' },

@@ -1,0 +1,76 @@
+// A shop whose customers arrive faster than it can be answered: its messages go to Temporal a few at a
+// time (the turn limit), the rest wait oldest first, and past its backlog limit a message is kept but left
+// to the merchant, marked, and counted on the dashboard. An opt-out is never shed. Nothing is answered twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPT_OUT_CONFIRMATION } from '../../lib/conversations/opt-out.js';
+import { eventually, sentTo, sleep, startConversationHarness, uniquePhone, type ConversationHarness, type Shop } from './harness.js';
+
+let h: ConversationHarness;
+let shop: Shop;
+beforeAll(async () => {
+  // One turn at a time and two waiting: the fourth and fifth customers of a quick burst are past the backlog.
+  // A turn holds its place through the quiet period, so 3 s of it keeps the first turn open while the whole
+  // burst is posted, however slow this machine is at posting it.
+  h = await startConversationHarness({ env: { RELAY_THREAD: 'false', RELAY_TURNS_PER_TENANT: '1', RELAY_BACKLOG_PER_TENANT: '2', REPLY_QUIET_PERIOD_MS: '3000' } });
+  shop = await h.connectShop('burst');
+});
+afterAll(async () => h?.close());
+
+const get = async <T>(url: string) => (await h.api.app.inject({ method: 'GET', url, headers: { cookie: shop.session.cookie } })).json<T>();
+type Backlog = { waiting: number; oldestWaitingSeconds: number | null; delayed: boolean; notAnsweredLastHour: number };
+
+describe('a burst at one shop', () => {
+  it('is answered a turn at a time, oldest first; past the backlog messages are left to the merchant and shown', async () => {
+    const customers = Array.from({ length: 5 }, () => uniquePhone());
+    const stopper = uniquePhone();
+    const sids: string[] = [];
+    const started = Date.now();
+    for (const customer of customers) {
+      const { message } = await h.control.inbound({ to: shop.phone, from: customer, body: 'How much is the blue cotton t-shirt?', wait: true });
+      sids.push(message.sid);
+    }
+    await h.control.inbound({ to: shop.phone, from: stopper, body: 'STOP', wait: true });
+    expect(Date.now() - started, 'the burst was posted within the first turn\'s quiet period').toBeLessThan(3000);
+
+    // The first three (one in Temporal, two waiting) are answered, once each, in the order they came.
+    for (const customer of customers.slice(0, 3)) await eventually(async () => (await sentTo(h.control, customer)).length === 1, `the reply to ${customer}`, 30_000);
+    const replies = await h.prisma.message.findMany({ where: { replyToMessageSid: { in: sids } }, orderBy: { createdAt: 'asc' } });
+    expect(replies.map((r) => r.replyToMessageSid)).toEqual(sids.slice(0, 3));
+    // The opt-out came after the backlog was full and still took effect.
+    await eventually(async () => (await sentTo(h.control, stopper)).length === 1, 'the opt-out confirmation');
+    expect((await sentTo(h.control, stopper))[0]!.body).toBe(OPT_OUT_CONFIRMATION);
+
+    // The last two were kept, not answered, and say why; no hand-off is left behind.
+    await sleep(1500);
+    for (const customer of customers.slice(3)) expect(await sentTo(h.control, customer)).toHaveLength(0);
+    const shed = await h.prisma.message.findMany({ where: { providerMessageSid: { in: sids.slice(3) } } });
+    expect(shed.map((m) => m.noReplyReason)).toEqual(['overloaded', 'overloaded']);
+    expect(await h.prisma.inboundHandoff.count({ where: { tenantId: shop.tenantId } })).toBe(0);
+    const thread = await get<{ messages: Array<{ direction: string; noReplyReason: string | null }> }>(`/api/conversations/${shed[0]!.conversationId}`);
+    expect(thread.messages.find((m) => m.direction === 'inbound')?.noReplyReason).toBe('overloaded');
+
+    // The merchant is told, on the home page and on Conversations.
+    const home = await get<{ backlog: Backlog }>('/api/dashboard');
+    expect(home.backlog).toEqual({ waiting: 0, oldestWaitingSeconds: null, delayed: false, notAnsweredLastHour: 2 });
+    const feed = await get<{ backlog: Backlog }>('/api/messages');
+    expect(feed.backlog.notAnsweredLastHour).toBe(2);
+  });
+
+  it('says replies are delayed while a message has waited half a minute', async () => {
+    const customer = uniquePhone();
+    await h.control.inbound({ to: shop.phone, from: customer, body: 'Is the mug in stock?', wait: true });
+    const message = await eventually(async () => h.prisma.message.findFirst({ where: { tenantId: shop.tenantId, conversation: { customerAddress: `whatsapp:${customer}` } } }), 'the message');
+    await eventually(async () => (await sentTo(h.control, customer)).length === 1, 'the reply', 30_000);
+    // As if it were still waiting after 40 s: a hand-off row of that age (claimed just now, so the sweeper
+    // leaves it for its 10 s).
+    const at = new Date(Date.now() - 40_000);
+    await h.prisma.inboundHandoff.create({ data: { messageSid: `${message.providerMessageSid!}-late`, tenantId: shop.tenantId, conversationId: message.conversationId, createdAt: at, attemptedAt: new Date() } });
+    try {
+      const home = await get<{ backlog: Backlog }>('/api/dashboard');
+      expect(home.backlog).toMatchObject({ waiting: 1, delayed: true });
+      expect(home.backlog.oldestWaitingSeconds).toBeGreaterThanOrEqual(40);
+    } finally {
+      await h.prisma.inboundHandoff.deleteMany({ where: { messageSid: `${message.providerMessageSid!}-late` } });
+    }
+  });
+});
