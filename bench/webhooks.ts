@@ -3,7 +3,13 @@
 // the Twilio and OpenAI stand-ins in this process, quiet period 0. By default every request is a new customer
 // (a new conversation workflow: the expensive case); `--customers N` spreads them over N returning customers.
 // Every request carries a valid X-Twilio-Signature. `--reply child|inline` sets REPLY_WORKFLOW.
+// After the three phases, `--returning N` customers (existing conversations) write `--rounds` times, one
+// message each per round; then the API and worker stop and the empty reply shape (bench/temporal-floor) runs
+// on the same Temporal server, new and returning customers, for the same-run floor and ratio.
 //   tsx bench/webhooks.ts [--seconds 10] [--light 20] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
+//                         [--returning 200] [--rounds 4]
+// BENCH_CPU_PROF=<dir> (e.g. bench/results/profiles, git-ignored) runs the API and the worker with --cpu-prof:
+// each writes a .cpuprofile there when it stops (bench/profile-summary.ts sums one up by function).
 //   tsx bench/webhooks.ts --noisy [--loud-rate 200] [--loud-messages 2000] [--quiet-tenants 4] [--quiet-rate 2] [--quiet-seconds 30]
 // Prints: ack p50/p99 at a fixed rate, max sustained acks/s (closed loop), inbound→send p50/p99, replies/s,
 // and CPU seconds per process per phase (where the time goes).
@@ -28,6 +34,7 @@ import { asBackground } from '../scripts/devstack/priority.js';
 import { createTwilioClient } from '../lib/twilio/client.js';
 import { startTestDatabase } from '../test/support/database.js';
 import { bundleWorkflows } from '../worker/bundle.js';
+import type { FloorResult } from './temporal-floor/run.js';
 import type { LoadJob, LoadResult } from './webhook-load.js';
 
 const raw = parseArgs({
@@ -35,6 +42,7 @@ const raw = parseArgs({
     seconds: { type: 'string' }, rate: { type: 'string' }, light: { type: 'string' }, concurrency: { type: 'string' }, tenants: { type: 'string' },
     customers: { type: 'string' }, reply: { type: 'string' }, noisy: { type: 'boolean' }, 'loud-rate': { type: 'string' },
     'loud-messages': { type: 'string' }, 'quiet-tenants': { type: 'string' }, 'quiet-rate': { type: 'string' }, 'quiet-seconds': { type: 'string' },
+    returning: { type: 'string' }, rounds: { type: 'string' },
   },
 }).values;
 const args = z
@@ -54,6 +62,9 @@ const args = z
     quietTenants: z.coerce.number().int().min(1).default(4),
     quietRate: z.coerce.number().positive().default(2),
     quietSeconds: z.coerce.number().int().min(1).default(30),
+    /** Returning customers of the returning phase (rounded up to a multiple of --tenants: one shop each). */
+    returning: z.coerce.number().int().min(1).default(200),
+    rounds: z.coerce.number().int().min(1).default(4),
   })
   .parse({
     ...raw,
@@ -88,9 +99,15 @@ try {
     TWILIO_ACCOUNT_SID: MASTER.sid, TWILIO_AUTH_TOKEN: MASTER.token, TWILIO_API_BASE_URL: fake.url, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: openai.url,
     SECRETS_ENCRYPTION_KEYS: keys, REPLY_QUIET_PERIOD_MS: '0', WEBHOOK_RATE_LIMIT_PER_MINUTE: '10000000',
     ...(args.reply ? { REPLY_WORKFLOW: args.reply } : {}),
+    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`.trim() } : {}),
   };
   let api = launch('api', ['api/main.ts'], env);
   const worker = launch('worker', ['worker/main.ts'], env, { background: true });
+  const stop = async (child: ChildProcess) => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
   await waitForPort(apiPort);
 
   const prisma = createPrismaClient(db.url, { max: 4 });
@@ -109,8 +126,8 @@ try {
   const shopOf = new Map<string, number>();
   let seq = 0;
   /** Runs one load phase in the generator thread (bench/webhook-load.ts) and records what it sent. */
-  async function load(phase: LoadJob['phase']) {
-    const job: LoadJob = { publicUrl, shops, customers: args.customers, firstSeq: seq, phase };
+  async function load(phase: LoadJob['phase'], customers = args.customers) {
+    const job: LoadJob = { publicUrl, shops, customers, firstSeq: seq, phase };
     const result = await new Promise<LoadResult>((resolve, reject) => {
       const thread = new Worker(new URL('./webhook-load.ts', import.meta.url), { workerData: job });
       thread.once('message', resolve);
@@ -143,7 +160,7 @@ try {
     const replies = fakeOutbound().slice(fromIndex);
     const each = replies.map((m) => ({ shop: shopOf.get(m.to) ?? -1, latency: m.dateCreated - (sentAt.get(m.to)?.shift() ?? m.dateCreated) }));
     const last = Math.max(...replies.map((m) => m.dateCreated));
-    return { count: replies.length, latencies: each.map((r) => r.latency), each, perSecond: replies.length / ((last - startedAt) / 1000) };
+    return { count: replies.length, latencies: each.map((r) => r.latency), each, last, perSecond: replies.length / ((last - startedAt) / 1000) };
   }
 
   const cpu = cpuMeter({ api: api.pid!, worker: worker.pid! });
@@ -153,6 +170,9 @@ try {
     console.log(`  cpu seconds during ${name}: ${cpu.report()}`);
     return result;
   };
+  /** CPU ms per reply of each process since the last reset (the phase's own work, not its share of wall time). */
+  const cpuPerReply = (replies: number) =>
+    `  cpu ms per reply: ${Object.entries(cpu.totals()).filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((v * 1000) / replies).toFixed(1)}`).join(', ')}`;
 
   await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
   await repliesSince(0, 40, Date.now());
@@ -161,20 +181,74 @@ try {
     // The same stack twice: the API started with fairness keys on, then restarted with them off.
     for (const fairness of [true, false]) {
       if (!fairness) {
-        const exited = new Promise((resolve) => api.once('exit', resolve));
-        api.kill('SIGTERM');
-        await exited;
+        await stop(api);
         api = launch('api', ['api/main.ts'], { ...env, TEMPORAL_FAIRNESS: 'false' });
         cpu.track({ api: api.pid! });
         await waitForPort(apiPort);
       }
       await noisyNeighbour(fairness);
     }
-  } else {
-    await threePhases();
   }
+  const fullStack = args.noisy ? null : { new: await threePhases(), returning: await returningCustomers() };
   const failedRows = await prisma.message.count({ where: { direction: 'outbound', status: { in: ['failed', 'not_sent'] } } });
   console.log(`\noutbound rows failed/not sent: ${failedRows}; fallback answers: ${await prisma.message.count({ where: { fallback: true } })}`);
+  if (fullStack) await floorPhase(fullStack);
+
+  /**
+   * Returning customers (their conversation runs exist): a round sends one message from each of `returning`
+   * customers at --rate and waits for their replies, so no customer has two messages waiting (they would be
+   * answered as one turn, and replies/s would count turns merged). A first round, not counted, opens them.
+   */
+  async function returningCustomers() {
+    const customers = Math.ceil(args.returning / args.tenants) * args.tenants;
+    const round = async () => {
+      const base = fakeOutbound().length;
+      const t0 = Date.now();
+      const acks = await load({ kind: 'open', rate: args.rate, seconds: customers / args.rate }, customers);
+      const replies = await repliesSince(base, acks.latencies.length, t0);
+      return { acks, replies };
+    };
+    console.log(`\n4) returning customers: ${customers} customers, ${args.rounds} rounds of one message each at ${args.rate}/s, each round waiting for its replies`);
+    await round();
+    const t0 = Date.now();
+    const rounds = await phase('returning customers', async () => {
+      const all = [];
+      for (let r = 0; r < args.rounds; r++) all.push(await round());
+      return all;
+    });
+    const count = rounds.reduce((n, r) => n + r.replies.count, 0);
+    const perSecond = count / ((rounds.at(-1)!.replies.last - t0) / 1000);
+    const latencies = rounds.flatMap((r) => r.replies.latencies);
+    console.log(cpuPerReply(count));
+    console.log(`  inbound→send  p50 ${pct(latencies, 50)} ms  p99 ${pct(latencies, 99)} ms`);
+    console.log(`  replies       ${count} of ${customers * args.rounds} → ${perSecond.toFixed(0)} replies/s`);
+    return { perSecond, customers };
+  }
+
+  /**
+   * The floor in the same run: the API and worker stopped, the empty reply shape (bench/temporal-floor, the
+   * product's shape: recorded draft, local send) on the same Temporal server, at the worker's priority.
+   */
+  async function floorPhase(fullStack: { new: { perSecond: number; turns: number }; returning: { perSecond: number; customers: number } }) {
+    await Promise.all([stop(api), stop(worker)]);
+    const shape = args.reply ?? 'inline';
+    console.log(`\n5) Temporal floor on the same server (API and worker stopped): reply ${shape}, recorded draft, local send; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const floorRun = async (name: string, options: string[]) => {
+      cpu.reset();
+      const result = await runFloorProcess(temporal.address, ['--shape', shape, '--draft', 'recorded', ...options]);
+      const temporalSeconds = cpu.totals().temporal ?? 0;
+      console.log(`  ${name.padEnd(18)} ${result.repliesPerSecond.toFixed(0)} replies/s; cpu ms per reply: temporal ${((temporalSeconds * 1000) / result.turns).toFixed(1)}, worker+client ${result.workerMsPerReply.toFixed(1)}`);
+      return result.repliesPerSecond;
+    };
+    const floor = {
+      new: await floorRun('new customers', ['--turns', String(fullStack.new.turns)]),
+      returning: await floorRun(`${fullStack.returning.customers} returning`, ['--customers', String(fullStack.returning.customers), '--rounds', String(args.rounds)]),
+    };
+    console.log('\n  customers        full stack   floor      ratio');
+    for (const who of ['new', 'returning'] as const) {
+      console.log(`  ${who.padEnd(16)} ${fullStack[who].perSecond.toFixed(1).padStart(6)}/s   ${floor[who].toFixed(1).padStart(6)}/s   ${(fullStack[who].perSecond / floor[who]).toFixed(2)}×`);
+    }
+  }
 
   async function noisyNeighbour(fairness: boolean) {
     const loudSeconds = args.loudMessages / args.loudRate;
@@ -218,6 +292,7 @@ try {
     return { acks, replies: await repliesSince(base, acks.latencies.length, t0) };
   });
   report('ack', rated.acks);
+  console.log(cpuPerReply(rated.replies.count));
   console.log(`  inbound→send  p50 ${pct(rated.replies.latencies, 50)} ms  p99 ${pct(rated.replies.latencies, 99)} ms`);
   console.log(`  replies       ${rated.replies.count} in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${rated.replies.perSecond.toFixed(0)} replies/s`);
 
@@ -230,19 +305,31 @@ try {
   });
   report('ack', flood.acks);
   console.log(`  replies       ${flood.replies.count}, ${flood.replies.perSecond.toFixed(0)} replies/s; inbound→send p50 ${pct(flood.replies.latencies, 50)} ms p99 ${pct(flood.replies.latencies, 99)} ms`);
+  // The ratio's full-stack figure: the open loop at --rate, a burst beyond what the stack answers, drained.
+  return { perSecond: rated.replies.perSecond, turns: rated.replies.count };
   }
 } finally {
   await cleanup();
 }
 
 /** As `npm run dev` starts them: the worker (and Temporal) at background priority, see scripts/devstack/priority.ts. */
-function launch(name: string, script: string[], env: NodeJS.ProcessEnv, options: { background?: boolean } = {}): ChildProcess {
+function launch(name: string, script: string[], env: NodeJS.ProcessEnv, options: { background?: boolean; stdout?: boolean } = {}): ChildProcess {
   const tsx = path.join('node_modules', '.bin', 'tsx');
   const { command, args: argv } = options.background ? asBackground(tsx, script) : { command: tsx, args: script };
-  const child = spawn(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { env, stdio: ['ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d.toString()}`));
   children.push(child);
   return child;
+}
+
+/** bench/temporal-floor/run.ts against `address`, at the worker's priority; its JSON result. */
+async function runFloorProcess(address: string, options: string[]): Promise<FloorResult> {
+  const child = launch('floor', ['bench/temporal-floor/run.ts', '--address', address, '--json', ...options], process.env, { background: true, stdout: true });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`the floor run exited with ${String(code)}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as FloorResult;
 }
 
 function pct(values: number[], p: number): string {
@@ -282,6 +369,8 @@ function cpuMeter(named: Record<string, number>) {
     /** A process restarted under the same name (the API between noisy-neighbour runs). */
     track: (more: Record<string, number>) => void Object.assign(named, more),
     reset: () => void (start = read()),
+    /** CPU seconds per group since the last reset. */
+    totals: (): Record<string, number> => Object.fromEntries(Object.entries(read()).map(([k, v]) => [k, v - (start[k] ?? 0)])),
     report: () => Object.entries(read()).map(([k, v]) => [k, v - (start[k] ?? 0)] as const).filter(([, v]) => v > 0.05)
       .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
   };
