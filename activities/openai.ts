@@ -9,7 +9,7 @@ import { awayMessageText, hoursAt, opensAfterWindow } from '../lib/agent/busines
 import type { HandoffReason } from '../lib/agent/handoff.js';
 import { recordAwayMessage, storedHandoff } from '../lib/agent/attention-store.js';
 import { knowledgeSources } from '../lib/agent/knowledge-retrieve.js';
-import { loadAgentProfile, loadReplyAgentState } from '../lib/agent/settings-store.js';
+import { loadAgentProfile } from '../lib/agent/settings-store.js';
 import { TEST_CHAT_HISTORY, toTestChatAnswer, type TestChatAnswer, type TestChatInput } from '../lib/agent/test-chat.js';
 import { fallbackAnswer } from '../lib/ai/answer-check.js';
 import { composeReply, type ComposeDeps } from '../lib/ai/compose-reply.js';
@@ -26,7 +26,7 @@ import { catalogSample, type RetrievedProduct } from '../lib/catalog/retrieve.js
 import { recordGatedTurn } from '../lib/conversations/no-reply.js';
 import { recordOptOutChange } from '../lib/conversations/opt-out-store.js';
 import { replyGate } from '../lib/conversations/reply-gate.js';
-import { insertReplyIntent, loadReplyContext, loadReplyState, type InboundMedia, type ReplyIntent } from '../lib/conversations/reply-store.js';
+import { insertReplyIntent, loadDraftInputs, type InboundMedia, type ReplyIntent } from '../lib/conversations/reply-store.js';
 import { TtlCache } from '../lib/conversations/ttl-cache.js';
 import type { PrismaClient } from '../lib/db/client.js';
 import type { ReplyInput } from '../workflows/contracts/reply.js';
@@ -127,8 +127,9 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
     draftReply(input: ReplyInput): Promise<DraftedReply> {
       return keepAlive(async () => {
         const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
-        // One round trip for the stored intent, the gate and the tenant's name.
-        const state = await loadReplyState(deps.prisma, { tenantId: input.tenantId, replyToMessageSid: replyTo });
+        // One round trip for the stored intent, the gate, the tenant's name, the agent and the conversation.
+        const started = performance.now();
+        const state = await loadDraftInputs(deps.prisma, input, HISTORY_LIMIT);
         if (state.intent) {
           // A retry after the row was written: the hand-off it made is read back, so the workflow still pauses.
           const handoff = state.intent.send ? await storedHandoff(deps.prisma, state.intent.messageId) : null;
@@ -140,11 +141,7 @@ export function createOpenAIActivities(deps: OpenAIDeps) {
         if (!gate.allowed) return recordGatedTurn(deps.prisma, base, input.inboundSids, gate);
         const tenantName = gate.tenant.name;
 
-        const started = performance.now();
-        const [context, { agent, previousFallback }] = await Promise.all([
-          loadReplyContext(deps.prisma, input, HISTORY_LIMIT),
-          loadReplyAgentState(deps.prisma, { tenantId: input.tenantId, conversationId: input.conversationId, replyToMessageSid: replyTo }),
-        ]);
+        const { context, agent, previousFallback } = state;
         // Business hours, on the conversation workflow's clock: closed with an away message chosen → that message
         // now (the workflow holds later turns of this closed spell without asking again), the answer at opening.
         const hours = input.at === undefined || input.afterHours ? null : hoursAt(agent.settings.businessHours, input.at);

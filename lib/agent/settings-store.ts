@@ -10,29 +10,50 @@ export interface ReplyAgentState {
   previousFallback: boolean;
 }
 
+/**
+ * The newest settings version (`v`) and the conversation's previous AI reply other than this turn's (`f`), as
+ * two lateral joins on the given parameters; each returns at most one row. loadReplyAgentState reads them
+ * alone, the reply's draft with everything else it reads (reply-store.ts `loadDraftInputs`).
+ */
+export function replyAgentJoins(params: { tenantId: string; conversationId: string; replyToMessageSid: string }): string {
+  return `LEFT JOIN LATERAL (
+             SELECT version, settings FROM agent_settings_versions WHERE tenant_id = ${params.tenantId} ORDER BY version DESC LIMIT 1
+           ) v ON true
+           LEFT JOIN LATERAL (
+             SELECT fallback FROM messages
+             WHERE conversation_id = ${params.conversationId} AND tenant_id = ${params.tenantId} AND direction = 'outbound' AND source = 'ai'
+               AND status <> 'not_sent' AND reply_to_message_sid IS DISTINCT FROM ${params.replyToMessageSid}
+             ORDER BY created_at DESC, id DESC LIMIT 1
+           ) f ON true`;
+}
+
+/** The columns replyAgentJoins adds, as toReplyAgentState reads them. */
+export const REPLY_AGENT_COLUMNS = `v.version AS "agentVersion", v.settings AS "agentSettings", f.fallback AS "previousFallback"`;
+
+export interface ReplyAgentRow {
+  agentVersion: number | null;
+  agentSettings: unknown;
+  previousFallback: boolean | null;
+}
+
+export function toReplyAgentState(row: ReplyAgentRow): ReplyAgentState {
+  return { agent: { version: row.agentVersion, settings: readStoredSettings(row.agentSettings) }, previousFallback: row.previousFallback === true };
+}
+
 /** The newest settings version and whether the last AI reply fell back, in one statement. */
 export async function loadReplyAgentState(
   prisma: PrismaClient,
   input: { tenantId: string; conversationId: string; replyToMessageSid: string },
 ): Promise<ReplyAgentState> {
-  const { rows } = await sqlPool(prisma).query<{ version: number | null; settings: unknown; previousFallback: boolean | null }>({
+  const { rows } = await sqlPool(prisma).query<ReplyAgentRow>({
     name: 'agent.reply-state',
-    // Each side returns at most one row; the one-row FROM keeps a row when neither exists.
-    text: `SELECT v.version, v.settings, f.fallback AS "previousFallback"
+    // The one-row FROM keeps a row when neither exists.
+    text: `SELECT ${REPLY_AGENT_COLUMNS}
            FROM (VALUES (1)) AS one(x)
-           LEFT JOIN LATERAL (
-             SELECT version, settings FROM agent_settings_versions WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1
-           ) v ON true
-           LEFT JOIN LATERAL (
-             SELECT fallback FROM messages
-             WHERE conversation_id = $2 AND tenant_id = $1 AND direction = 'outbound' AND source = 'ai'
-               AND status <> 'not_sent' AND reply_to_message_sid IS DISTINCT FROM $3
-             ORDER BY created_at DESC, id DESC LIMIT 1
-           ) f ON true`,
+           ${replyAgentJoins({ tenantId: '$1', conversationId: '$2', replyToMessageSid: '$3' })}`,
     values: [input.tenantId, input.conversationId, input.replyToMessageSid],
   });
-  const row = rows[0]!;
-  return { agent: { version: row.version, settings: readStoredSettings(row.settings) }, previousFallback: row.previousFallback === true };
+  return toReplyAgentState(rows[0]!);
 }
 
 /** The newest settings of a tenant (the dashboard and the test chat). */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '../db/client.js';
 import { isUniqueViolation, sqlPool } from '../db/sql.js';
 import type { HistoryEntry } from '../ai/prompt.js';
+import { REPLY_AGENT_COLUMNS, replyAgentJoins, toReplyAgentState, type ReplyAgentRow, type ReplyAgentState } from '../agent/settings-store.js';
 import type { GateTenant } from './reply-gate.js';
 import type { MessageStatus } from './status.js';
 
@@ -70,39 +71,35 @@ export interface ReplyState {
   tenant: (GateTenant & { name: string }) | null;
 }
 
-/**
- * Everything a reply reads before deciding anything, in one round trip: the turn's existing intent (looked
- * up by inbound sid alone, like the unique key) and the tenant's gate state and name.
- */
-export async function loadReplyState(prisma: PrismaClient, input: { tenantId: string; replyToMessageSid: string }): Promise<ReplyState> {
-  const { rows } = await sqlPool(prisma).query<{
-    tenantName: string | null;
-    plan: string | null;
-    tenantStatus: string | null;
-    pausedReason: string | null;
-    replyLimit: number | null;
-    repliesUsed: number | null;
-    messageId: string | null;
-    messageStatus: MessageStatus | null;
-    errorCode: string | null;
-  }>({
-    name: 'reply-store.load-state',
-    // The one-row FROM keeps a row when neither exists; each LEFT JOIN matches at most one row (unique keys).
-    // Billing's part (pause reason, the plan's limit, this period's count) is the reply gate's input: see
-    // reply-gate.ts; the period is the database function usage_period_start (one definition for all).
-    text: `SELECT t.name AS "tenantName", t.plan, t.status::text AS "tenantStatus",
+// The turn's existing intent (looked up by inbound sid alone, like the unique key) and the tenant's gate state
+// and name, on $1 = tenant, $2 = the turn's last inbound sid. The one-row FROM keeps a row when neither exists;
+// each LEFT JOIN matches at most one row (unique keys). Billing's part (pause reason, the plan's limit, this
+// period's count) is the reply gate's input: see reply-gate.ts; the period is the database function
+// usage_period_start (one definition for all).
+const STATE_COLUMNS = `t.name AS "tenantName", t.plan, t.status::text AS "tenantStatus",
                   s.replies_paused_reason AS "pausedReason", p.monthly_reply_limit AS "replyLimit", u.replies AS "repliesUsed",
-                  m.id AS "messageId", m.status::text AS "messageStatus", m.error_code AS "errorCode"
-           FROM (VALUES (1)) AS one(x)
+                  m.id AS "messageId", m.status::text AS "messageStatus", m.error_code AS "errorCode"`;
+const STATE_FROM = `FROM (VALUES (1)) AS one(x)
            LEFT JOIN tenants t ON t.id = $1
            LEFT JOIN subscriptions s ON s.tenant_id = t.id
            LEFT JOIN plans p ON p.code = t.plan
            LEFT JOIN usage_counters u ON u.tenant_id = t.id
              AND u.period_start = usage_period_start(s.status, s.current_period_start, (now() AT TIME ZONE 'UTC')::timestamp(3))
-           LEFT JOIN messages m ON m.reply_to_message_sid = $2`,
-    values: [input.tenantId, input.replyToMessageSid],
-  });
-  const row = rows[0]!;
+           LEFT JOIN messages m ON m.reply_to_message_sid = $2`;
+
+interface StateRow {
+  tenantName: string | null;
+  plan: string | null;
+  tenantStatus: string | null;
+  pausedReason: string | null;
+  replyLimit: number | null;
+  repliesUsed: number | null;
+  messageId: string | null;
+  messageStatus: MessageStatus | null;
+  errorCode: string | null;
+}
+
+function toReplyState(row: StateRow): ReplyState {
   return {
     intent: row.messageId && row.messageStatus ? toIntent({ id: row.messageId, status: row.messageStatus, errorCode: row.errorCode }) : null,
     tenant: row.tenantName !== null && row.plan !== null && row.tenantStatus !== null
@@ -116,6 +113,54 @@ export async function loadReplyState(prisma: PrismaClient, input: { tenantId: st
         }
       : null,
   };
+}
+
+/** Everything a reply reads before deciding anything, in one round trip: the turn's existing intent and the tenant's gate state and name. */
+export async function loadReplyState(prisma: PrismaClient, input: { tenantId: string; replyToMessageSid: string }): Promise<ReplyState> {
+  const { rows } = await sqlPool(prisma).query<StateRow>({
+    name: 'reply-store.load-state',
+    text: `SELECT ${STATE_COLUMNS} ${STATE_FROM}`,
+    values: [input.tenantId, input.replyToMessageSid],
+  });
+  return toReplyState(rows[0]!);
+}
+
+export interface DraftInputs extends ReplyState, ReplyAgentState {
+  context: ReplyContext;
+}
+
+/**
+ * What drafting a reply reads, in ONE round trip instead of three: the reply state (loadReplyState), the
+ * agent's settings and previous fallback (settings-store.ts `replyAgentJoins`) and the conversation's recent
+ * messages (the history and the turn). The intent and the gate decide first; the rest is read with them
+ * because one statement costs the worker and Postgres less than two more, and a retry or a closed gate is rare.
+ */
+export async function loadDraftInputs(
+  prisma: PrismaClient,
+  input: { tenantId: string; conversationId: string; inboundSids: string[] },
+  historyLimit: number,
+): Promise<DraftInputs> {
+  const replyTo = input.inboundSids[input.inboundSids.length - 1]!;
+  const { rows } = await sqlPool(prisma).query<StateRow & ReplyAgentRow & { recent: RecentMessage[] | null }>({
+    name: 'reply-store.load-draft-inputs',
+    // Newest first, as many as the history and the turn need; `status <> 'not_sent'`: a reply never sent is
+    // not part of what the customer saw.
+    text: `SELECT ${STATE_COLUMNS}, ${REPLY_AGENT_COLUMNS}, r.recent
+           ${STATE_FROM}
+           ${replyAgentJoins({ tenantId: '$1', conversationId: '$3', replyToMessageSid: '$2' })}
+           LEFT JOIN LATERAL (
+             SELECT json_agg(json_build_object('direction', x.direction, 'body', x.body, 'media', x.media, 'providerMessageSid', x.provider_message_sid)
+                             ORDER BY x.created_at DESC, x.id DESC) AS recent
+             FROM (SELECT direction::text AS direction, body, media, provider_message_sid, created_at, id
+                   FROM messages
+                   WHERE conversation_id = $3 AND tenant_id = $1 AND status <> 'not_sent'
+                   ORDER BY created_at DESC, id DESC
+                   LIMIT $4) x
+           ) r ON true`,
+    values: [input.tenantId, replyTo, input.conversationId, historyLimit + input.inboundSids.length],
+  });
+  const row = rows[0]!;
+  return { ...toReplyState(row), ...toReplyAgentState(row), context: toReplyContext(row.recent ?? [], input.inboundSids) };
 }
 
 /**
@@ -277,24 +322,18 @@ export interface ReplyContext {
   turn: Array<{ body: string; media: InboundMedia[] }>;
 }
 
-/** The conversation as the model should see it: earlier messages as history, this turn's messages last. */
-export async function loadReplyContext(
-  prisma: PrismaClient,
-  input: { tenantId: string; conversationId: string; inboundSids: string[] },
-  historyLimit: number,
-): Promise<ReplyContext> {
-  const { rows: recent } = await sqlPool(prisma).query<{ direction: 'inbound' | 'outbound'; body: string; media: unknown; providerMessageSid: string | null }>({
-    name: 'reply-store.recent-messages',
-    text: `SELECT direction::text AS direction, body, media, provider_message_sid AS "providerMessageSid"
-           FROM messages
-           WHERE conversation_id = $1 AND tenant_id = $2 AND status <> 'not_sent'
-           ORDER BY created_at DESC, id DESC
-           LIMIT $3`,
-    values: [input.conversationId, input.tenantId, historyLimit + input.inboundSids.length],
-  });
-  const turnSids = new Set(input.inboundSids);
+interface RecentMessage {
+  direction: 'inbound' | 'outbound';
+  body: string;
+  media: unknown;
+  providerMessageSid: string | null;
+}
+
+/** The conversation as the model should see it (`recent`: newest first): earlier messages as history, this turn's messages last. */
+function toReplyContext(recent: RecentMessage[], inboundSids: string[]): ReplyContext {
+  const turnSids = new Set(inboundSids);
   const inTurn = (m: { providerMessageSid: string | null }) => m.providerMessageSid !== null && turnSids.has(m.providerMessageSid);
-  const all = recent.reverse();
+  const all = [...recent].reverse();
   // Messages that arrived after this turn belong to the next turn, not to this one's history.
   const lastOfTurn = all.findLastIndex(inTurn);
   const ordered = lastOfTurn >= 0 ? all.slice(0, lastOfTurn + 1) : all;
