@@ -104,6 +104,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
         pool: sqlPool(deps.prisma),
         conversations: workflows.conversations,
         turnsPerTenant: deps.env.RELAY_TURNS_PER_TENANT,
+        quietPeriodMs: deps.env.REPLY_QUIET_PERIOD_MS,
         backlogPerTenant: deps.env.RELAY_BACKLOG_PER_TENANT,
         log: app.log,
       });

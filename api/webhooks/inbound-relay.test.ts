@@ -139,6 +139,14 @@ describe('turn limit per tenant', () => {
     expect(rest.filter((d) => d !== 'loud:takeover')).toEqual(['loud:A3', 'loud:A4', 'loud:A5']);
   });
 
+  it('allows as many turns again per second of the quiet period, which a turn sleeps through at no cost', async () => {
+    const t = fakeTemporal(true);
+    const relay = createInboundRelay({ pool: fakePool(false).pool, conversations: t.conversations, log: { warn: () => undefined }, turnsPerTenant: 1, quietPeriodMs: 2000 });
+    for (let i = 0; i < 5; i++) relay.handOff(inbound(`A${i}`, conversation('shop', `+1${i}`)));
+    expect(t.waiting).toHaveLength(3);
+    expect(relay.stats()).toMatchObject({ queued: 2, openTurns: 3 });
+  });
+
   it('lets a turn that is never settled go after the timeout, so a shop is never locked out', async () => {
     const t = fakeTemporal(false);
     const db = fakePool(false);

@@ -52,6 +52,12 @@ export interface InboundRelayOptions {
   maxQueued?: number;
   /** Customer messages of one tenant handed to Temporal and not yet settled (RELAY_TURNS_PER_TENANT). */
   turnsPerTenant?: number;
+  /**
+   * The conversation's quiet period (REPLY_QUIET_PERIOD_MS): a turn spends it asleep on a timer, costing
+   * nothing, so the limit grows by `turnsPerTenant` per second of it; otherwise the wait alone would cap a
+   * shop's replies per second even on an idle machine.
+   */
+  quietPeriodMs?: number;
   /** Customer messages of one tenant waiting here; past it they are shed (RELAY_BACKLOG_PER_TENANT). */
   backlogPerTenant?: number;
   /** How often the settled turns are looked up while some are open. */
@@ -79,7 +85,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
   const { pool, conversations, log } = options;
   const concurrency = options.concurrency ?? 32;
   const maxQueued = options.maxQueued ?? 10_000;
-  const turnsPerTenant = options.turnsPerTenant ?? 32;
+  const turnsPerTenant = Math.ceil((options.turnsPerTenant ?? 16) * (1 + (options.quietPeriodMs ?? 0) / 1000));
   const backlogPerTenant = options.backlogPerTenant ?? 2_000;
   const settleEveryMs = options.settleEveryMs ?? 100;
   const turnTimeoutMs = options.turnTimeoutMs ?? 60_000;

@@ -23,6 +23,7 @@ const relay = createInboundRelay({
   pool,
   conversations: conversationWorkflows(temporal, env),
   turnsPerTenant: env.RELAY_TURNS_PER_TENANT,
+  quietPeriodMs: env.REPLY_QUIET_PERIOD_MS,
   backlogPerTenant: env.RELAY_BACKLOG_PER_TENANT,
   log: { warn: (obj, msg) => post({ type: 'log', level: 'warn', obj: loggable(obj), msg }) },
 });

@@ -136,12 +136,12 @@ export const envSchema = z.object({
   RELAY_THREAD: booleanFlag.default(true),
   /**
    * Customer messages of one merchant the relay lets into Temporal at once (handed to their conversation
-   * and not yet answered or settled, the quiet period included). The rest wait in the hand-off table, oldest
-   * first, so one merchant's burst cannot fill Temporal's queues ahead of every other merchant's customers.
-   * Per API instance; with the quiet period it bounds one merchant's replies to about this many per
-   * (quiet period + reply time): 32 / 2.3 s ≈ 14 replies/s with the defaults.
+   * and not yet answered or settled). The rest wait in the hand-off table, oldest first, so one merchant's
+   * burst cannot fill Temporal's queues ahead of every other merchant's customers. Per API instance; grown
+   * by as many again per second of REPLY_QUIET_PERIOD_MS (a turn waiting out the quiet period costs nothing):
+   * 48 with the 2 s default, about 20 replies/s for one merchant.
    */
-  RELAY_TURNS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(32),
+  RELAY_TURNS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(16),
   /**
    * Customer messages of one merchant that may wait for a turn; past it a new message is kept but not
    * answered by the AI (marked `overloaded`, shown to the merchant), so a merchant's wait stays bounded.
