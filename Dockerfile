@@ -19,4 +19,5 @@ COPY --from=build /app/lib ./lib
 # The webhook spool's volume mounts here; created now so the volume starts owned by `node`.
 RUN mkdir -p /var/lib/wara/webhook-spool && chown node:node /var/lib/wara/webhook-spool
 USER node
-CMD ["node", "dist/api/main.js"]
+# The API's V8 flags (api/node-flags.ts; docker-compose.yml passes the same): a capped young generation.
+CMD ["node", "--max-semi-space-size=16", "dist/api/main.js"]

@@ -1,7 +1,9 @@
 // Imports a generated 100k-row CSV through the catalog import core (parse → validate → stage → upsert)
 // against a throwaway embedded Postgres, then re-imports it (all unchanged) and prints rows/s, wall time
-// and peak RSS. Goal: ≤ 10 s and ≤ 300 MB on a 2-core machine.
-//   tsx bench/catalog-import.ts [--rows 100000] [--database-url postgresql://…]
+// and peak RSS. Goal: ≤ 10 s and ≤ 300 MB on a 2-core machine. Runs under the API's V8 flags
+// (api/node-flags.ts), where uploads are imported; --v8-defaults measures without them.
+//   tsx bench/catalog-import.ts [--rows 100000] [--database-url postgresql://…] [--v8-defaults]
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { API_NODE_FLAGS } from '../api/node-flags.js';
 import { applyAll } from '../lib/catalog/apply.js';
 import { closeCatalogPool } from '../lib/catalog/pg-pool.js';
 import { receiveUpload } from '../lib/catalog/receive.js';
@@ -19,8 +22,15 @@ import { startEmbeddedPostgres } from '../scripts/devstack/embedded-postgres.js'
 import { allProcs, procStat } from './proc-stat.js';
 
 const args = z
-  .object({ rows: z.coerce.number().int().min(1).default(100_000), 'database-url': z.string().optional() })
-  .parse(parseArgs({ options: { rows: { type: 'string' }, 'database-url': { type: 'string' } } }).values);
+  .object({ rows: z.coerce.number().int().min(1).default(100_000), 'database-url': z.string().optional(), 'v8-defaults': z.boolean().default(false) })
+  .parse(parseArgs({ options: { rows: { type: 'string' }, 'database-url': { type: 'string' }, 'v8-defaults': { type: 'boolean' } } }).values);
+
+// The peak RSS depends on V8's heap sizing: measured under the flags the API process runs with.
+const missingFlags = args['v8-defaults'] ? [] : API_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+if (missingFlags.length > 0) {
+  const child = spawnSync(process.execPath, [...missingFlags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 
 const COLOURS = ['red', 'blue', 'black', 'white', 'green', 'navy', 'beige'];
 const KINDS = ['T-shirt', 'Hoodie', 'Sneakers', 'Jacket', 'Cap', 'Scarf', 'Backpack', 'Dress', 'Jeans', 'Socks'];
@@ -109,7 +119,7 @@ async function run(label: string): Promise<void> {
 try {
   await run('first import ');
   await run('same file again');
-  console.log(`peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (whole process, Postgres not included)`);
+  console.log(`peak RSS ${Math.round(peakRss / 1024 / 1024)} MB (whole process, Postgres not included; V8 flags: ${API_NODE_FLAGS.filter((flag) => process.execArgv.includes(flag)).join(' ') || 'defaults'})`);
 } finally {
   clearInterval(sampler);
   await prisma.tenant.delete({ where: { id: tenant.id } }).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { API_NODE_FLAGS } from '../api/node-flags.js';
 import { loadOrCreateDevKeyring, loadOrCreateDevSecret } from './devstack/dev-key.js';
 import { startEmbeddedPostgres } from './devstack/embedded-postgres.js';
 import { asBackground } from './devstack/priority.js';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   // Background priority (scripts/devstack/priority.ts): under load, webhook acks come before workflow work.
   // Node with tsx as a loader (no wrapper process), so a signal from here reaches the process itself.
   launch('worker', process.execPath, ['--import', 'tsx', 'worker/main.ts'], env, { background: true });
-  launch('api', process.execPath, ['--import', 'tsx', 'api/main.ts'], env);
+  launch('api', process.execPath, [...API_NODE_FLAGS, '--import', 'tsx', 'api/main.ts'], env);
   launch('web', 'vite', ['dev', '--config', 'web/vite.config.ts', '--port', String(ports.web), '--strictPort', '--host', '127.0.0.1'], {
     ...env,
     API_URL: `http://127.0.0.1:${ports.api}`,
