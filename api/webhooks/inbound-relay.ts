@@ -69,6 +69,11 @@ export interface InboundRelayOptions {
   sweepEveryMs?: number;
   /** A hand-off younger than this belongs to the relay that stored it (it is probably in flight). */
   sweepAfterMs?: number;
+  /**
+   * Sweep this tenant's hand-offs only: for a relay that shares its database with relays it must not take
+   * from (the tests' relays, which sweep at once, beside other test files' APIs).
+   */
+  sweepTenantId?: string;
 }
 
 const SWEEP_BATCH = 500;
@@ -111,6 +116,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
   let flushing: Promise<void> | null = null;
   let settling: NodeJS.Timeout | null = null;
   let sweeper: NodeJS.Timeout | null = null;
+  let leaser: NodeJS.Timeout | null = null;
   let closed = false;
   const idleWaiters: Array<() => void> = [];
 
@@ -340,6 +346,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
                  WHERE created_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1 / 1000.0)
                    AND (attempted_at IS NULL OR attempted_at < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1 / 1000.0))
                    AND NOT (message_sid = ANY($2))
+                   AND ($4::text IS NULL OR tenant_id = $4)
                  ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
                RETURNING h.message_sid, h.kind, h.payload, h.opt_out, h.conversation_id, h.created_at
              )
@@ -347,7 +354,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
                     c.customer_address, c.ai_paused, c.opted_out, c.last_inbound_at
              FROM claimed JOIN conversations c ON c.id = claimed.conversation_id
              ORDER BY claimed.created_at`,
-      values: [sweepAfterMs, [...known], SWEEP_BATCH],
+      values: [sweepAfterMs, [...known], SWEEP_BATCH, options.sweepTenantId ?? null],
     });
     for (const r of rows) {
       const signal = handOffSignal({ key: r.message_sid, kind: r.kind, opt_out: r.opt_out, payload: r.payload });
@@ -367,9 +374,24 @@ export function createInboundRelay(options: InboundRelayOptions) {
     return rows.length;
   }
 
+  /**
+   * Keeps the rows this relay holds (waiting for a turn, or in flight) claimed: `attempted_at` renewed more
+   * often than `sweepAfterMs`, so another instance's sweeper leaves a live relay's backlog alone and takes
+   * it only when this process is gone and its claims have aged.
+   */
+  async function renewClaims(): Promise<void> {
+    if (known.size === 0) return;
+    await pool.query({
+      name: 'handoffs-claim',
+      text: `UPDATE inbound_handoffs SET attempted_at = now() AT TIME ZONE 'UTC' WHERE message_sid = ANY($1)`,
+      values: [[...known]],
+    });
+  }
+
   return {
     handOff,
     sweep,
+    renewClaims,
     /** Sweeps now (what the last process left) and then every `sweepEveryMs`. */
     start(): void {
       const every = options.sweepEveryMs ?? 10_000;
@@ -377,6 +399,9 @@ export function createInboundRelay(options: InboundRelayOptions) {
       run();
       sweeper = setInterval(run, every);
       sweeper.unref();
+      const renew = () => void renewClaims().catch((err: unknown) => log.warn({ err }, 'could not renew the claims on waiting hand-offs'));
+      leaser = setInterval(renew, Math.max(500, Math.floor(sweepAfterMs / 2)));
+      leaser.unref();
     },
     /** Resolves when nothing is queued or in flight (tests, shutdown). */
     idle(): Promise<void> {
@@ -387,6 +412,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
     async close(timeoutMs = 5_000): Promise<void> {
       closed = true;
       if (sweeper) clearInterval(sweeper);
+      if (leaser) clearInterval(leaser);
       if (settling) clearTimeout(settling);
       waiting.clear();
       actionsWaiting.clear();

@@ -62,7 +62,7 @@ describe('stored inbound messages always reach their conversation workflow', () 
 
     // Temporal is back: a sweep (as every API runs every few seconds) hands the message over.
     const relay = createInboundRelay({
-      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0,
+      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0, sweepTenantId: shop.tenantId,
     });
     expect(await relay.sweep()).toBeGreaterThanOrEqual(1);
     await relay.idle();
@@ -90,7 +90,7 @@ describe('stored inbound messages always reach their conversation workflow', () 
     const conversation = await h.prisma.conversation.findFirstOrThrow({ where: { tenantId: shop.tenantId, customerAddress: `whatsapp:${customer}` } });
     await h.prisma.inboundHandoff.create({ data: { messageSid: inbound.params.MessageSid, tenantId: shop.tenantId, conversationId: conversation.id } });
     const relay = createInboundRelay({
-      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0,
+      pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: quietLog, sweepAfterMs: 0, sweepTenantId: shop.tenantId,
     });
     expect(await relay.sweep()).toBeGreaterThanOrEqual(1);
     await relay.idle();

@@ -35,7 +35,7 @@ async function apiWithoutTemporal() {
 const MANUAL = 'Hi, Ada here: I will check the mug for you.';
 
 const sweepNow = async () => {
-  const relay = createInboundRelay({ pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: { warn: () => undefined }, sweepAfterMs: 0 });
+  const relay = createInboundRelay({ pool: sqlPool(h.prisma), conversations: conversationWorkflows(h.api.deps.temporal, h.api.deps.env), log: { warn: () => undefined }, sweepAfterMs: 0, sweepTenantId: shop.tenantId });
   await relay.sweep();
   await relay.idle();
   await relay.close();
