@@ -90,7 +90,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
   const { pool, conversations, log } = options;
   const concurrency = options.concurrency ?? 32;
   const maxQueued = options.maxQueued ?? 10_000;
-  const turnsPerTenant = Math.ceil((options.turnsPerTenant ?? 16) * (1 + (options.quietPeriodMs ?? 0) / 1000));
+  const turnsPerTenant = Math.ceil((options.turnsPerTenant ?? 6) * (1 + (options.quietPeriodMs ?? 0) / 1000));
   const backlogPerTenant = options.backlogPerTenant ?? 2_000;
   const settleEveryMs = options.settleEveryMs ?? 100;
   const turnTimeoutMs = options.turnTimeoutMs ?? 60_000;

@@ -139,9 +139,10 @@ export const envSchema = z.object({
    * and not yet answered or settled). The rest wait in the hand-off table, oldest first, so one merchant's
    * burst cannot fill Temporal's queues ahead of every other merchant's customers. Per API instance; grown
    * by as many again per second of REPLY_QUIET_PERIOD_MS (a turn waiting out the quiet period costs nothing):
-   * 48 with the 2 s default, about 20 replies/s for one merchant.
+   * 18 with the 2 s default, about 8 replies/s for one merchant per API instance. 6 kept four quiet shops'
+   * p99 under 1 s beside a 200 messages/s burst on 2 cores (bench/README.md "Noisy neighbour"); 16 did not.
    */
-  RELAY_TURNS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(16),
+  RELAY_TURNS_PER_TENANT: z.coerce.number().int().min(1).max(10_000).default(6),
   /**
    * Customer messages of one merchant that may wait for a turn; past it a new message is kept but not
    * answered by the AI (marked `overloaded`, shown to the merchant), so a merchant's wait stays bounded.
