@@ -9,7 +9,8 @@ export function createThreadedRelay(env: Env, log: { warn(obj: object, msg: stri
   // From source (tsx), the thread loads TypeScript: give it the same loader. Compiled, it is plain JS.
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './relay-thread.ts' : './relay-thread.js', import.meta.url);
-  const thread = new Worker(entry, { workerData: { env }, execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : process.execArgv });
+  const loading = moduleLoadingArgs(process.execArgv);
+  const thread = new Worker(entry, { workerData: { env }, execArgv: fromSource ? [...loading, '--import', 'tsx'] : loading });
   thread.unref();
   const waiting = new Map<number, { resolve: (count: number) => void; reject: (err: Error) => void }>();
   let next = 0;
@@ -51,4 +52,28 @@ export function createThreadedRelay(env: Env, log: { warn(obj: object, msg: stri
       await thread.terminate();
     },
   };
+}
+
+/** Options that take a value, and shape how modules load: a worker thread needs them as this process has them. */
+const WITH_VALUE = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader', '--conditions', '-C']);
+
+/**
+ * The part of this process's Node options a worker thread accepts and needs: module loading (`--import`,
+ * `--require`, `--conditions`, `--experimental-…`). Everything else is left out: a worker refuses V8 flags
+ * such as the API's `--max-semi-space-size` (api/node-flags.ts) with ERR_WORKER_INVALID_EXEC_ARGV, and it
+ * shares the process's V8 settings anyway.
+ */
+export function moduleLoadingArgs(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=')[0]!;
+    if (WITH_VALUE.has(name)) {
+      kept.push(arg);
+      if (!arg.includes('=') && i + 1 < argv.length) kept.push(argv[++i]!);
+    } else if (arg.startsWith('--experimental-') || arg === '--no-warnings' || arg === '--enable-source-maps') {
+      kept.push(arg);
+    }
+  }
+  return kept;
 }
