@@ -51,9 +51,13 @@ function retriesThatStopOnClose(): { interceptors: NonNullable<ConnectionOptions
     ],
     async drain() {
       closing = true;
-      // The last scheduled retry, plus a moment for its call to be opened (the default backoff caps at 5 s).
-      const wait = lastRetryAt - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 50));
+      // Until the last scheduled retry has fired (the default backoff caps at 5 s), by the wall clock: timers run
+      // on the event loop's clock, which lags Date.now() while the loop is busy (a loaded machine), so a timer
+      // set for "the same moment plus 50 ms" could still fire before the retry. Then one more timer turn,
+      // whose loop clock is past every retry's expiry: those run first.
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      while (Date.now() < lastRetryAt + 50) await sleep(Math.max(1, lastRetryAt + 50 - Date.now()));
+      await sleep(1);
     },
   };
 }
