@@ -226,10 +226,13 @@ export function createInboundRelay(options: InboundRelayOptions) {
     const open = openTurns.get(tenant) ?? new Map<string, number>();
     open.set(messageSid, now());
     openTurns.set(tenant, open);
-    if (!settling) {
-      settling = setTimeout(() => void settle(), settleEveryMs);
-      settling.unref();
-    }
+    settleSoon();
+  }
+
+  function settleSoon(): void {
+    if (settling || closed) return;
+    settling = setTimeout(() => void settle(), settleEveryMs);
+    settling.unref();
   }
 
   function closeTurn(tenant: string, messageSid: string): void {
@@ -248,12 +251,15 @@ export function createInboundRelay(options: InboundRelayOptions) {
     // Only turns whose signal has landed (`known` still holds those in flight) can have been answered.
     const sids = [...openTurns.values()].flatMap((open) => [...open.keys()].filter((sid) => !known.has(sid)));
     try {
-      const { rows } = await pool.query<{ sid: string }>({
-        name: 'handoffs-settled',
-        text: `SELECT provider_message_sid AS sid FROM messages
-               WHERE provider_message_sid = ANY($1) AND (turn_key_sid IS NOT NULL OR no_reply_reason IS NOT NULL)`,
-        values: [sids],
-      });
+      const { rows } =
+        sids.length === 0
+          ? { rows: [] }
+          : await pool.query<{ sid: string }>({
+              name: 'handoffs-settled',
+              text: `SELECT provider_message_sid AS sid FROM messages
+                     WHERE provider_message_sid = ANY($1) AND (turn_key_sid IS NOT NULL OR no_reply_reason IS NOT NULL)`,
+              values: [sids],
+            });
       const settled = new Set(rows.map((r) => r.sid));
       const expired = now() - turnTimeoutMs;
       for (const [tenant, open] of openTurns) for (const [sid, at] of open) if (settled.has(sid) || at < expired) closeTurn(tenant, sid);
@@ -261,10 +267,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
       log.warn({ err }, 'could not look up settled turns; trying again');
     } finally {
       settling = null;
-      if (openTurns.size > 0 && !closed) {
-        settling = setTimeout(() => void settle(), settleEveryMs);
-        settling.unref();
-      }
+      if (openTurns.size > 0) settleSoon();
       pump();
     }
   }

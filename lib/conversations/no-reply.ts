@@ -14,6 +14,8 @@ export type NoReplyReason =
   /** Held for the shop's opening, which came after WhatsApp's window closed: handed to the merchant. */
   | 'window_closed_while_away'
   | GateReason
+  /** Shed by the API's relay: more of the shop's messages were waiting than its backlog holds (inbound-relay.ts). */
+  | 'overloaded'
   /** Derived, not stored: a burst is answered once, after its last message. */
   | 'answered_with_next';
 
