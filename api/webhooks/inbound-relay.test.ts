@@ -44,7 +44,7 @@ function fakeTemporal(slow: boolean) {
  * The relay's statements against a stand-in table: a settle lookup answers the sids in `answered` (or all of
  * them with `answerAll`), and shed sids are recorded.
  */
-function fakePool(answerAll: boolean) {
+function fakePool(answerAll: boolean, swept: object[] = []) {
   const answered = new Set<string>();
   const shed: string[] = [];
   const counts = { lookups: 0 };
@@ -54,6 +54,7 @@ function fakePool(answerAll: boolean) {
       if (q.name === 'handoffs-settled') counts.lookups += 1;
       if (q.name === 'handoffs-settled') return { rows: sids.filter((sid) => answerAll || answered.has(sid)).map((sid) => ({ sid })) };
       if (q.name === 'handoffs-shed') shed.push(...sids);
+      if (q.name === 'handoffs-sweep') return { rows: swept.splice(0) };
       return { rows: [] };
     },
   } as unknown as pg.Pool;
@@ -99,6 +100,27 @@ describe('inbound relay order', () => {
     while (t.waiting.length > 0) await t.releaseOne();
     await relay.idle();
     expect(t.delivered).toEqual(['shop:M0', 'shop:M1', 'shop:M2', 'shop:M3', 'shop:M4']);
+  });
+
+  it('puts a row the sweeper brings back before the newer messages of its shop, so a conversation keeps its order', async () => {
+    const t = fakeTemporal(true);
+    const clock = { now: 100_000 };
+    // A message of +7 whose signal failed 20 s ago (its row stayed); the sweeper finds it while +7's next
+    // message and another customer's wait behind a busy slot.
+    const left = {
+      message_sid: 'OLD', kind: 'inbound', payload: null, opt_out: null, id: 'shop-+7', tenant_id: 'shop', channel: 'whatsapp',
+      customer_address: '+7', ai_paused: false, opted_out: false, last_inbound_at: null, stored_ms: clock.now - 20_000,
+    };
+    const relay = createInboundRelay({
+      pool: fakePool(true, [left]).pool, conversations: t.conversations, log: { warn: () => undefined }, concurrency: 1, now: () => clock.now,
+    });
+    relay.handOff(inbound('FIRST', conversation('shop', '+6')));
+    relay.handOff(inbound('NEW', conversation('shop', '+7')));
+    relay.handOff(inbound('OTHER', conversation('shop', '+8')));
+    expect(await relay.sweep()).toBe(1);
+    while (t.waiting.length > 0 || relay.stats().queued > 0) await t.releaseOne();
+    await relay.idle();
+    expect(t.delivered).toEqual(['shop:FIRST', 'shop:OLD', 'shop:NEW', 'shop:OTHER']);
   });
 });
 

@@ -23,6 +23,8 @@ export interface HandOff {
   key: string;
   signal: HandOffSignal;
   conversation: ConversationRow;
+  /** When its row was stored (epoch ms); absent: now. A shop's waiting hand-offs are kept in this order. */
+  storedAt?: number;
 }
 
 /** The row as stored (`kind`, `opt_out`, `payload` columns) back into its signal. */
@@ -133,7 +135,12 @@ export function createInboundRelay(options: InboundRelayOptions) {
       return;
     }
     known.add(item.key);
-    line.push(item);
+    // Oldest first: a row the sweeper brings back (a failed signal, a crashed instance) goes before the newer
+    // messages waiting, so a conversation's messages still reach its workflow in the order they came.
+    const entry = item.storedAt === undefined ? { ...item, storedAt: now() } : item;
+    let at = line.length;
+    while (at > 0 && line[at - 1]!.storedAt! > entry.storedAt!) at -= 1;
+    line.splice(at, 0, entry);
     waiting.set(tenant, line);
     queued += 1;
     if (!isTurn(item)) actionsWaiting.set(tenant, (actionsWaiting.get(tenant) ?? 0) + 1);
@@ -340,6 +347,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
       ai_paused: boolean;
       opted_out: boolean;
       last_inbound_at: Date | null;
+      stored_ms: number;
     }>({
       name: 'handoffs-sweep',
       text: `WITH claimed AS (
@@ -354,7 +362,8 @@ export function createInboundRelay(options: InboundRelayOptions) {
                RETURNING h.message_sid, h.kind, h.payload, h.opt_out, h.conversation_id, h.created_at
              )
              SELECT claimed.message_sid, claimed.kind, claimed.payload, claimed.opt_out, c.id, c.tenant_id, c.channel::text AS channel,
-                    c.customer_address, c.ai_paused, c.opted_out, c.last_inbound_at
+                    c.customer_address, c.ai_paused, c.opted_out, c.last_inbound_at,
+                    (extract(epoch FROM claimed.created_at AT TIME ZONE 'UTC') * 1000)::float8 AS stored_ms
              FROM claimed JOIN conversations c ON c.id = claimed.conversation_id
              ORDER BY claimed.created_at`,
       values: [sweepAfterMs, [...known], SWEEP_BATCH, options.sweepTenantId ?? null],
@@ -372,6 +381,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
           id: r.id, tenantId: r.tenant_id, channel: r.channel, customerAddress: r.customer_address,
           aiPaused: r.ai_paused, optedOut: r.opted_out, lastInboundAt: r.last_inbound_at,
         },
+        storedAt: r.stored_ms,
       });
     }
     return rows.length;
