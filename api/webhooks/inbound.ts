@@ -2,7 +2,8 @@
 // to the relay, which signals the conversation's workflow after Twilio has its answer. Every delivery is
 // handed off, duplicates included: if the first delivery was stored but its signal never went out, the
 // retry is what wakes the workflow, and the workflow's seen-set (plus the reply's unique intent) makes the
-// extra signals harmless.
+// extra signals harmless. Except a duplicate of a settled message: one shed under load was never signalled,
+// so the seen-set does not know it, and the merchant was told the AI would not answer it.
 import type pg from 'pg';
 import { parseTwilioAddress } from '../../lib/conversations/addresses.js';
 import { storeInbound } from '../../lib/conversations/inbound-store.js';
@@ -23,7 +24,7 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
   if (!from) throw new HttpError(400, `From is not a phone number: ${params.From}`, 'invalid_request');
   // On SMS, Twilio's Advanced Opt-Out has already acted on a keyword and says which (`OptOutType`).
   const optOut = twilioOptOutType(raw.OptOutType) ?? optOutIntent(params.Body, from.channel);
-  const { conversation, duplicate } = await storeInbound(deps.pool, {
+  const { conversation, duplicate, settled } = await storeInbound(deps.pool, {
     tenantId: tenant.tenantId,
     accountId: tenant.accountId,
     channel: from.channel,
@@ -34,7 +35,8 @@ export async function receiveInbound(deps: InboundDeps, tenant: WebhookTenant, p
     media: mediaOf(raw, params.NumMedia).map((m) => ({ url: storable(m.url), contentType: m.contentType === null ? null : storable(m.contentType) })),
     optOut,
   });
-  deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
+  // A duplicate of a settled message (answered, or left to the merchant with a reason) has nothing to wake.
+  if (!settled) deps.relay.handOff({ key: params.MessageSid, signal: { kind: 'inbound', messageSid: params.MessageSid, optOut }, conversation });
   return { duplicate };
 }
 

@@ -35,12 +35,19 @@ export interface StoredInbound {
   conversation: ConversationRow;
   /** The MessageSid was already stored (a retry or a duplicate delivery). */
   duplicate: boolean;
+  /** A duplicate of a message already answered or given a reason not to be: nothing to hand off. */
+  settled: boolean;
 }
 
 // A duplicate still gets a hand-off row when its first delivery's was already relayed and deleted: the
-// signal is then repeated, which the workflow's seen-set ignores. That keeps this statement branch-free.
+// signal is then repeated, which the workflow's seen-set ignores. Not when the message is settled (answered,
+// or a reason recorded why not): a duplicate of a message shed under load (`overloaded`, never signalled, so
+// unknown to the seen-set) would otherwise be answered after the merchant was told it would not be. The
+// subquery sees the table as it was before this statement, so a first delivery always gets its row.
 const STORE_INBOUND = `
-WITH conversation AS (
+WITH settled AS (
+  SELECT EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_sid = $10 AND (m.turn_key_sid IS NOT NULL OR m.no_reply_reason IS NOT NULL)) AS yes
+), conversation AS (
   INSERT INTO conversations AS c (id, tenant_id, account_id, channel, customer_address, customer_name, workflow_id,
                                   last_inbound_at, last_message_at, created_at, updated_at)
   VALUES ($1, $2, $3, $4::channel, $5, $6, $7, $8::timestamptz AT TIME ZONE 'UTC', $8::timestamptz AT TIME ZONE 'UTC',
@@ -60,9 +67,10 @@ WITH conversation AS (
 ), handoff AS (
   INSERT INTO inbound_handoffs (message_sid, tenant_id, conversation_id, opt_out, created_at)
   SELECT $10, $2, conversation.id, $13, $8::timestamptz AT TIME ZONE 'UTC' FROM conversation
+  WHERE NOT (SELECT yes FROM settled)
   ON CONFLICT (message_sid) DO NOTHING
 )
-SELECT conversation.*, NOT EXISTS (SELECT 1 FROM message) AS duplicate FROM conversation`;
+SELECT conversation.*, NOT EXISTS (SELECT 1 FROM message) AS duplicate, (SELECT yes FROM settled) AS settled FROM conversation`;
 
 interface Row {
   id: string;
@@ -73,6 +81,7 @@ interface Row {
   opted_out: boolean;
   last_inbound_at: Date | null;
   duplicate: boolean;
+  settled: boolean;
 }
 
 export async function storeInbound(pool: pg.Pool, inbound: InboundToStore, now = new Date()): Promise<StoredInbound> {
@@ -99,5 +108,6 @@ export async function storeInbound(pool: pg.Pool, inbound: InboundToStore, now =
       lastInboundAt: row.last_inbound_at,
     },
     duplicate: row.duplicate,
+    settled: row.settled,
   };
 }

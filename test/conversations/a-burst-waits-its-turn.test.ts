@@ -43,6 +43,17 @@ describe('a burst at one shop', () => {
     await eventually(async () => (await sentTo(h.control, stopper)).length === 1, 'the opt-out confirmation', 40_000);
     expect((await sentTo(h.control, stopper))[0]!.body).toBe(OPT_OUT_CONFIRMATION);
 
+    // Twilio delivers a shed message again (a duplicate): it stays the merchant's, no hand-off, no answer.
+    const again = (await h.control.webhooks({ kind: 'inbound', messageSid: sids[9]! })).deliveries[0]!;
+    const redelivered = Date.now();
+    const res = await fetch(again.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': again.signature },
+      body: new URLSearchParams(again.params),
+    });
+    expect(res.status).toBe(200);
+    expect(await h.prisma.inboundHandoff.count({ where: { messageSid: sids[9]! } })).toBe(0);
+
     // The last two were kept, not answered, and say why; no hand-off is left behind.
     await sleep(1500);
     for (const customer of customers.slice(9)) expect(await sentTo(h.control, customer)).toHaveLength(0);
@@ -57,6 +68,11 @@ describe('a burst at one shop', () => {
     expect(home.backlog).toEqual({ waiting: 0, oldestWaitingSeconds: null, delayed: false, notAnsweredLastHour: 2 });
     const feed = await get<{ backlog: Backlog }>('/api/messages');
     expect(feed.backlog.notAnsweredLastHour).toBe(2);
+
+    // Had the duplicate been handed to its workflow, it would be answered after the 6 s quiet period.
+    await sleep(Math.max(0, redelivered + 9000 - Date.now()));
+    expect(await sentTo(h.control, customers[9]!)).toHaveLength(0);
+    expect((await h.prisma.message.findFirstOrThrow({ where: { providerMessageSid: sids[9]! } })).noReplyReason).toBe('overloaded');
   });
 
   it('says replies are delayed while a message has waited half a minute', async () => {
