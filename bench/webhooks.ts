@@ -8,6 +8,7 @@
 // on the same Temporal server, new and returning customers, for the same-run floor and ratio.
 //   tsx bench/webhooks.ts [--seconds 10] [--light 20] [--rate 200] [--concurrency 32] [--tenants 4] [--customers N] [--reply child|inline]
 //                         [--returning 200] [--rounds 4]
+// BENCH_PG_STATEMENTS=1 lists Postgres's statements per reply (calls, execution ms) for phases 2 and 4.
 // BENCH_CPU_PROF=<dir> (e.g. bench/results/profiles, git-ignored) runs the API and the worker with --cpu-prof:
 // each writes a .cpuprofile there when it stops (bench/profile-summary.ts sums one up by function).
 //   tsx bench/webhooks.ts --noisy [--loud-rate 200] [--loud-messages 2000] [--quiet-tenants 4] [--quiet-rate 2] [--quiet-seconds 30]
@@ -30,6 +31,7 @@ import { createPrismaClient } from '../lib/db/client.js';
 import { startTemporalDevServer } from '../scripts/devstack/temporal-dev-server.js';
 import { freePort, waitForPort } from '../scripts/devstack/ports.js';
 import { allProcs } from './proc-stat.js';
+import { PG_STATEMENTS_SETTINGS, pgStatementsWanted, reportPgStatements, resetPgStatements } from './pg-statements.js';
 import { asBackground } from '../scripts/devstack/priority.js';
 import { createTwilioClient } from '../lib/twilio/client.js';
 import { startTestDatabase } from '../test/support/database.js';
@@ -83,7 +85,7 @@ process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 try {
   console.log('starting Postgres, Temporal, stand-ins, API and worker…');
-  const [db, temporal, bundle] = await Promise.all([startTestDatabase(), startTemporalDevServer({ headless: true, background: true, logFile: path.join(dir, 'temporal.log') }), bundleWorkflows()]);
+  const [db, temporal, bundle] = await Promise.all([startTestDatabase(pgStatementsWanted() ? { settings: PG_STATEMENTS_SETTINGS } : {}), startTemporalDevServer({ headless: true, background: true, logFile: path.join(dir, 'temporal.log') }), bundleWorkflows()]);
   stops.push(db.stop, temporal.stop);
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -173,6 +175,12 @@ try {
   /** CPU ms per reply of each process since the last reset (the phase's own work, not its share of wall time). */
   const cpuPerReply = (replies: number) =>
     `  cpu ms per reply: ${Object.entries(cpu.totals()).filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((v * 1000) / replies).toFixed(1)}`).join(', ')}`;
+  /**
+   * The product's own CPU ms per reply since the last reset: every process but this one (the load generator and
+   * the Twilio / OpenAI stand-ins, which production does not run on its cores) and esbuild.
+   */
+  const productMsPerReply = (replies: number) =>
+    (Object.entries(cpu.totals()).filter(([k]) => k !== 'bench+stand-ins' && k !== 'esbuild').reduce((sum, [, v]) => sum + v, 0) * 1000) / replies;
 
   await openLoop(20, 2); // warm-up: JIT, pools, first workflow tasks
   await repliesSince(0, 40, Date.now());
@@ -211,6 +219,7 @@ try {
     console.log(`\n4) returning customers: ${customers} customers, ${args.rounds} rounds of one message each at ${args.rate}/s, each round waiting for its replies`);
     await round();
     const t0 = Date.now();
+    if (pgStatementsWanted()) await resetPgStatements(db.url);
     const rounds = await phase('returning customers', async () => {
       const all = [];
       for (let r = 0; r < args.rounds; r++) all.push(await round());
@@ -220,16 +229,18 @@ try {
     const perSecond = count / ((rounds.at(-1)!.replies.last - t0) / 1000);
     const latencies = rounds.flatMap((r) => r.replies.latencies);
     console.log(cpuPerReply(count));
+    const productMs = productMsPerReply(count);
+    if (pgStatementsWanted()) console.log(await reportPgStatements(db.url, count));
     console.log(`  inbound→send  p50 ${pct(latencies, 50)} ms  p99 ${pct(latencies, 99)} ms`);
     console.log(`  replies       ${count} of ${customers * args.rounds} → ${perSecond.toFixed(0)} replies/s`);
-    return { perSecond, customers };
+    return { perSecond, customers, productMs };
   }
 
   /**
    * The floor in the same run: the API and worker stopped, the empty reply shape (bench/temporal-floor, the
    * product's shape: recorded draft, local send) on the same Temporal server, at the worker's priority.
    */
-  async function floorPhase(fullStack: { new: { perSecond: number; turns: number }; returning: { perSecond: number; customers: number } }) {
+  async function floorPhase(fullStack: { new: { perSecond: number; turns: number; productMs: number }; returning: { perSecond: number; customers: number; productMs: number } }) {
     await Promise.all([stop(api), stop(worker)]);
     const shape = args.reply ?? 'inline';
     console.log(`\n5) Temporal floor on the same server (API and worker stopped): reply ${shape}, recorded draft, local send; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -237,16 +248,21 @@ try {
       cpu.reset();
       const result = await runFloorProcess(temporal.address, ['--shape', shape, '--draft', 'recorded', ...options]);
       const temporalSeconds = cpu.totals().temporal ?? 0;
-      console.log(`  ${name.padEnd(18)} ${result.repliesPerSecond.toFixed(0)} replies/s; cpu ms per reply: temporal ${((temporalSeconds * 1000) / result.turns).toFixed(1)}, worker+client ${result.workerMsPerReply.toFixed(1)}`);
-      return result.repliesPerSecond;
+      const temporalMs = (temporalSeconds * 1000) / result.turns;
+      console.log(`  ${name.padEnd(18)} ${result.repliesPerSecond.toFixed(0)} replies/s; cpu ms per reply: temporal ${temporalMs.toFixed(1)}, worker+client ${result.workerMsPerReply.toFixed(1)}`);
+      return { perSecond: result.repliesPerSecond, ms: temporalMs + result.workerMsPerReply };
     };
     const floor = {
       new: await floorRun('new customers', ['--turns', String(fullStack.new.turns)]),
       returning: await floorRun(`${fullStack.returning.customers} returning`, ['--customers', String(fullStack.returning.customers), '--rounds', String(args.rounds)]),
     };
-    console.log('\n  customers        full stack   floor      ratio');
+    // Replies/s share the 2 cores with the stand-ins; the CPU ms per reply (product processes vs the floor's
+    // Temporal + worker) do not: their ratio is what replies/s would be if nothing else ran on the cores.
+    console.log('\n  customers        full stack   floor      ratio   cpu ms per reply: product  floor   ratio');
     for (const who of ['new', 'returning'] as const) {
-      console.log(`  ${who.padEnd(16)} ${fullStack[who].perSecond.toFixed(1).padStart(6)}/s   ${floor[who].toFixed(1).padStart(6)}/s   ${(fullStack[who].perSecond / floor[who]).toFixed(2)}×`);
+      const [product, empty] = [fullStack[who], floor[who]];
+      console.log(`  ${who.padEnd(16)} ${product.perSecond.toFixed(1).padStart(6)}/s   ${empty.perSecond.toFixed(1).padStart(6)}/s   ${(product.perSecond / empty.perSecond).toFixed(2)}×` +
+        `                     ${product.productMs.toFixed(1).padStart(5)}   ${empty.ms.toFixed(1).padStart(5)}   ${(empty.ms / product.productMs).toFixed(2)}×`);
     }
   }
 
@@ -285,6 +301,7 @@ try {
   console.log(`  inbound→send  p50 ${pct(light.replies.latencies, 50)} ms  p99 ${pct(light.replies.latencies, 99)} ms  (${light.replies.count} replies)`);
 
   console.log(`\n2) ${args.rate} webhooks/s for ${args.seconds} s (open loop)`);
+  if (pgStatementsWanted()) await resetPgStatements(db.url);
   base = fakeOutbound().length;
   t0 = Date.now();
   const rated = await phase('rated load', async () => {
@@ -293,6 +310,8 @@ try {
   });
   report('ack', rated.acks);
   console.log(cpuPerReply(rated.replies.count));
+  const ratedProductMs = productMsPerReply(rated.replies.count);
+  if (pgStatementsWanted()) console.log(await reportPgStatements(db.url, rated.replies.count));
   console.log(`  inbound→send  p50 ${pct(rated.replies.latencies, 50)} ms  p99 ${pct(rated.replies.latencies, 99)} ms`);
   console.log(`  replies       ${rated.replies.count} in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${rated.replies.perSecond.toFixed(0)} replies/s`);
 
@@ -306,7 +325,7 @@ try {
   report('ack', flood.acks);
   console.log(`  replies       ${flood.replies.count}, ${flood.replies.perSecond.toFixed(0)} replies/s; inbound→send p50 ${pct(flood.replies.latencies, 50)} ms p99 ${pct(flood.replies.latencies, 99)} ms`);
   // The ratio's full-stack figure: the open loop at --rate, a burst beyond what the stack answers, drained.
-  return { perSecond: rated.replies.perSecond, turns: rated.replies.count };
+  return { perSecond: rated.replies.perSecond, turns: rated.replies.count, productMs: ratedProductMs };
   }
 } finally {
   await cleanup();

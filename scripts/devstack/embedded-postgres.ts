@@ -35,6 +35,8 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Where PG's own output goes; defaults to `<parent of dataDir>/postgres-<port>.log`. `null` drops it. */
   logFile?: string | null;
+  /** More server settings (`name → value`, as `-c name=value`), e.g. a bench's `shared_preload_libraries`. */
+  settings?: Record<string, string>;
 }
 
 export interface RunningPostgres {
@@ -52,6 +54,7 @@ const optionsSchema = z.object({
   password: z.string().min(1).default('postgres'),
   database: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('wara'),
   logFile: z.string().nullable().optional(),
+  settings: z.record(z.string().regex(/^[a-z_.]+$/), z.string()).default({}),
 });
 
 export async function startEmbeddedPostgres(input: EmbeddedPostgresOptions): Promise<RunningPostgres> {
@@ -87,6 +90,7 @@ export async function startEmbeddedPostgres(input: EmbeddedPostgresOptions): Pro
       '-c', 'max_connections=200',
       // Prisma stores UTC in `timestamp(3)`; raw SQL (now(), date_trunc for analytics) must agree.
       '-c', 'timezone=UTC',
+      ...Object.entries(options.settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: write,
     onError: write,

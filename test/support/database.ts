@@ -20,12 +20,12 @@ export interface TestDatabase {
  * A throwaway, migrated PostgreSQL: fresh cluster in a temp dir, on a free port, with every migration in
  * prisma/migrations applied by the real `prisma migrate deploy` (the same path CI and production take).
  */
-export async function startTestDatabase(): Promise<TestDatabase> {
+export async function startTestDatabase(options: { settings?: Record<string, string> } = {}): Promise<TestDatabase> {
   const dir = await mkdtemp(path.join(tmpdir(), 'wara-pg-'));
   // mkdtemp makes it 0700; as root the cluster runs as the `postgres` user, which must traverse it.
   await chmod(dir, 0o755);
   try {
-    const postgres = await startOnFreePort(dir);
+    const postgres = await startOnFreePort(dir, options.settings);
     try {
       await migrateDeploy(postgres.url);
     } catch (error) {
@@ -46,7 +46,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   }
 }
 
-async function startOnFreePort(dir: string) {
+async function startOnFreePort(dir: string, settings?: Record<string, string>) {
   // Another process may grab the port between the probe and PG's bind: retry with a new one.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -55,6 +55,7 @@ async function startOnFreePort(dir: string) {
         dataDir: path.join(dir, 'data'),
         port,
         logFile: path.join(dir, 'postgres.log'),
+        ...(settings ? { settings } : {}),
       });
     } catch (error) {
       if (attempt >= 3) throw error;
