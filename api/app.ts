@@ -12,6 +12,7 @@ import { errorHandler } from './errors.js';
 import { refuseUnstorableText } from './text-guard.js';
 import { createMetrics } from './metrics.js';
 import { registerAnalyticsMetrics } from './analytics-metrics.js';
+import { registerReplyBacklogMetrics } from './reply-backlog-metrics.js';
 import { analyticsPlugin, opsAnalyticsPlugin } from './plugins/analytics.js';
 import { agentPlugin } from './plugins/agent.js';
 import { auditPlugin } from './plugins/audit.js';
@@ -74,6 +75,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
 
   const metrics = createMetrics();
   registerAnalyticsMetrics(metrics.registry, sqlPool(deps.prisma));
+  registerReplyBacklogMetrics(metrics.registry, sqlPool(deps.prisma));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -6,6 +6,8 @@ import { prismaAlertStore } from '../../lib/alerts/store.js';
 import { sendTestAlert } from '../../lib/alerts/test-alert.js';
 import { AUDIT_ACTIONS, writeAudit } from '../../lib/audit.js';
 import { temporaryCredentialsAllowed } from '../../lib/config/ops.js';
+import { DELAYED_AFTER_SECONDS, readBacklogByShop } from '../../lib/conversations/reply-backlog.js';
+import { sqlPool } from '../../lib/db/sql.js';
 import { CREDENTIAL_PROVIDERS, type CredentialCheckResult } from '../../lib/credentials/checks.js';
 import {
   configuredCredentials,
@@ -46,6 +48,12 @@ const alertSchema = z.object({
   createdAt: z.string(),
 });
 export const alertsSchema = z.object({ alerts: z.array(alertSchema), channels: z.array(z.string()) });
+const backlogFields = { waiting: z.number().int(), oldestWaitingSeconds: z.number().int().nullable(), notAnsweredLastHour: z.number().int() };
+export const replyBacklogSchema = z.object({
+  shops: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), ...backlogFields, delayed: z.boolean() })),
+  totals: z.object({ ...backlogFields, shopsDelayed: z.number().int() }),
+  delayedAfterSeconds: z.number().int(),
+});
 export const testAlertSchema = z.object({
   alert: alertSchema,
   channels: z.array(z.object({ channel: z.string(), status: z.enum(['sent', 'failed']), latencyMs: z.number(), reason: z.string().nullable() })),
@@ -58,9 +66,11 @@ const testTenant = { schema: { body: z.object({ tenantId: z.string().min(1).max(
 const testTemporary = { schema: { body: temporaryCredentialsSchema, response: { 200: credentialResultsSchema } } };
 const listAlerts = { schema: { response: { 200: alertsSchema } } };
 const testAlert = { schema: { response: { 200: testAlertSchema } } };
+const replyBacklog = { schema: { response: { 200: replyBacklogSchema } } };
 
 /**
- * The operators' API (prefix /api/ops): every tenant's audit trail, credential tests, test alerts. Every
+ * The operators' API (prefix /api/ops): every tenant's audit trail, credential tests, test alerts, the shops
+ * whose AI replies are running late. Every
  * route here is for platform staff only: the hook answers 401 / 403 before any handler or validation runs,
  * so a route added here later is covered too.
  */
@@ -80,6 +90,7 @@ export function opsPlugin(ctx: ApiContext): FastifyPluginAsyncZod {
     app.post('/credentials/test-temporary', testTemporary, testTypedInCredentials);
     app.get('/alerts', listAlerts, listRecentAlerts);
     app.post('/alerts/test', testAlert, sendOperatorTestAlert);
+    app.get('/reply-backlog', replyBacklog, async () => ({ ...(await readBacklogByShop(sqlPool(prisma))), delayedAfterSeconds: DELAYED_AFTER_SECONDS }));
   };
 
   async function listTenantsForOperators(request: RouteRequest<typeof listTenants.schema>) {

@@ -33,3 +33,62 @@ export async function readReplyBacklog(pool: pg.Pool, tenantId: string): Promise
   const oldest = row.oldest === null ? null : Math.max(0, Math.floor(row.oldest));
   return { waiting: row.waiting, oldestWaitingSeconds: oldest, delayed: oldest !== null && oldest >= DELAYED_AFTER_SECONDS, notAnsweredLastHour: row.shed };
 }
+
+/** One shop's backlog, for operators (every shop with messages waiting, or shed in the last hour). */
+export interface ShopBacklog extends ReplyBacklog {
+  tenantId: string;
+  tenantName: string;
+}
+
+/** Across shops: what /metrics reports, and the head of the operators' list. */
+export interface BacklogTotals {
+  waiting: number;
+  oldestWaitingSeconds: number | null;
+  shopsDelayed: number;
+  notAnsweredLastHour: number;
+}
+
+const WAITING_BY_SHOP = `
+  SELECT tenant_id, count(*)::int AS waiting, extract(epoch FROM (now() AT TIME ZONE 'UTC') - min(created_at))::float8 AS oldest
+  FROM inbound_handoffs WHERE kind = 'inbound' GROUP BY tenant_id`;
+// The partial index on shed messages (migration 20261201160000) keeps this from reading the hour's messages.
+const SHED_BY_SHOP = `
+  SELECT tenant_id, count(*)::int AS shed FROM messages
+  WHERE no_reply_reason = 'overloaded' AND created_at > (now() AT TIME ZONE 'UTC') - interval '1 hour' GROUP BY tenant_id`;
+
+/**
+ * The shops whose replies are running late, the longest-waiting first, then those that had messages shed in
+ * the last hour; at most `limit` of them, with the totals over every shop.
+ */
+export async function readBacklogByShop(pool: pg.Pool, limit = 100): Promise<{ shops: ShopBacklog[]; totals: BacklogTotals }> {
+  const { rows } = await pool.query<{ tenant_id: string; name: string; waiting: number; oldest: number | null; shed: number }>({
+    name: 'reply-backlog-by-shop',
+    text: `WITH w AS (${WAITING_BY_SHOP}), s AS (${SHED_BY_SHOP})
+           SELECT t.id AS tenant_id, t.name, coalesce(w.waiting, 0) AS waiting, w.oldest, coalesce(s.shed, 0) AS shed
+           FROM w FULL JOIN s ON s.tenant_id = w.tenant_id
+           JOIN tenants t ON t.id = coalesce(w.tenant_id, s.tenant_id)
+           ORDER BY w.oldest DESC NULLS LAST, shed DESC, t.name`,
+    values: [],
+  });
+  const all = rows.map((r): ShopBacklog => {
+    const oldest = r.oldest === null ? null : Math.max(0, Math.floor(r.oldest));
+    return {
+      tenantId: r.tenant_id,
+      tenantName: r.name,
+      waiting: r.waiting,
+      oldestWaitingSeconds: oldest,
+      delayed: oldest !== null && oldest >= DELAYED_AFTER_SECONDS,
+      notAnsweredLastHour: r.shed,
+    };
+  });
+  const ages = all.map((s) => s.oldestWaitingSeconds).filter((a): a is number => a !== null);
+  return {
+    shops: all.slice(0, limit),
+    totals: {
+      waiting: all.reduce((n, s) => n + s.waiting, 0),
+      oldestWaitingSeconds: ages.length > 0 ? Math.max(...ages) : null,
+      shopsDelayed: all.filter((s) => s.delayed).length,
+      notAnsweredLastHour: all.reduce((n, s) => n + s.notAnsweredLastHour, 0),
+    },
+  };
+}

@@ -26,6 +26,7 @@ import {
 } from '../../api/plugins/analytics.js';
 import {
   alertsSchema as apiAlerts,
+  replyBacklogSchema as apiReplyBacklog,
   credentialResultsSchema as apiCredentialResults,
   credentialsOverviewSchema as apiCredentialsOverview,
   opsTenantsSchema as apiOpsTenants,
@@ -116,6 +117,7 @@ describe('the dashboard reads exactly what the API sends', () => {
     ['GET /api/ops/credentials', apiCredentialsOverview, web(webOps, 'credentialsOverviewSchema')],
     ['POST /api/ops/credentials/test*', apiCredentialResults, web(webOps, 'credentialResultsSchema')],
     ['GET /api/ops/alerts', apiAlerts, web(webOps, 'alertsSchema')],
+    ['GET /api/ops/reply-backlog', apiReplyBacklog, web(webOps, 'replyBacklogSchema')],
     ['POST /api/ops/alerts/test', apiTestAlert, web(webOps, 'testAlertSchema')],
     ['GET /api/analytics (and /api/ops/analytics)', apiAnalyticsReport, web(webAnalytics, 'analyticsReportSchema')],
     ['PUT /api/analytics/time-zone', apiAnalyticsTimeZone, web(webAnalytics, 'timeZoneSchema')],

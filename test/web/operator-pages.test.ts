@@ -13,7 +13,8 @@ import { startWebStack, type WebStack } from '../support/web-stack.js';
  * The operator pages in Chromium on the real stack: an operator (made as `npm run operator -- add` makes
  * them) signs in, filters the audit log, opens an entry, downloads the export (a CSV of exactly the
  * filter), tests credentials (a wrong typed-in Twilio token shows Twilio's own reason), sends a test
- * alert; a merchant gets no link to /ops and a 404 there. Desktop 1280×800 and phone 390×844.
+ * alert, sees a shop's reply backlog; a merchant gets no link to /ops and a 404 there. Desktop 1280×800 and
+ * phone 390×844.
  */
 const MASTER_SID = `AC${'0b5e55ed'.repeat(4)}`;
 const MASTER_TOKEN = `web-master-token-${randomUUID().slice(0, 8)}`;
@@ -56,6 +57,25 @@ async function logIn(page: Page, email: string, password: string, next: string):
 }
 
 const rows = (page: Page) => page.getByTestId('audit-table').locator('tbody tr');
+
+/**
+ * Two of the merchant's customers waiting for a turn (the oldest for 50 s) and one message shed. The hand-off
+ * rows are claimed for an hour, so no sweeper (this stack's or another test file's) takes them meanwhile.
+ */
+async function seedBacklog(): Promise<void> {
+  const prisma = stack.api.prisma;
+  for (const [i, agoMs] of [50_000, 5_000, 60_000].entries()) {
+    const customer = `whatsapp:+1555${String(Date.now()).slice(-6)}${i}`;
+    const conversation = await prisma.conversation.create({ data: { tenantId: merchant.tenantId, channel: 'whatsapp', customerAddress: customer } });
+    const sid = `SM${randomUUID().replaceAll('-', '')}`;
+    const at = new Date(Date.now() - agoMs);
+    const shed = i === 2;
+    await prisma.message.create({
+      data: { tenantId: merchant.tenantId, conversationId: conversation.id, direction: 'inbound', providerMessageSid: sid, body: 'still in stock?', status: 'received', source: 'customer', createdAt: at, ...(shed ? { noReplyReason: 'overloaded' } : {}) },
+    });
+    if (!shed) await prisma.inboundHandoff.create({ data: { messageSid: sid, tenantId: merchant.tenantId, conversationId: conversation.id, createdAt: at, attemptedAt: new Date(Date.now() + 3_600_000) } });
+  }
+}
 
 describe('operator pages', () => {
   it('audit log: filters by tenant, action, actor and dates; opens an entry; exports exactly the filter as CSV', async () => {
@@ -156,6 +176,15 @@ describe('operator pages', () => {
     await expect.poll(() => page.getByTestId('test-alert-result').innerText()).toContain('recorded and logged only');
     await expect.poll(() => page.getByRole('table', { name: 'Recent alerts' }).innerText()).toContain('WARA test alert');
     await screenshot(page, 'ops-alerts');
+
+    // A burst at the merchant's shop: two customers waiting (the oldest for 50 s) and one message shed.
+    await seedBacklog();
+    await page.getByRole('navigation', { name: 'Operations' }).getByRole('link', { name: 'Reply backlog' }).click();
+    await page.waitForURL(`${stack.webUrl}/ops/replies`);
+    const shop = page.getByRole('table', { name: 'Shops with replies waiting' }).locator('tr', { hasText: shopName });
+    await expect.poll(async () => (await shop.count()) === 1 && (await shop.innerText())).toMatch(/Shedding\s+2\s+(\d+ s|1 min)\s+1$/);
+    expect(Number((await page.getByTestId('total-waiting').innerText()).replace(/\D/g, ''))).toBeGreaterThanOrEqual(2);
+    await screenshot(page, 'ops-replies');
     await page.close();
   });
 
@@ -176,6 +205,11 @@ describe('operator pages', () => {
     await page.locator('li[data-provider="twilio"]').waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
     await screenshot(page, 'ops-credentials-phone');
+    await page.goto(`${stack.webUrl}/ops/replies`);
+    await page.getByRole('heading', { name: 'Reply backlog' }).waitFor();
+    await page.getByTestId('total-waiting').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(page, 'ops-replies-phone');
     await page.close();
   });
 

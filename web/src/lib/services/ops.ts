@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { requestJson, sendJson, type Fetch } from './api.ts';
 
-// The contract of the operators' API (`/api/ops/*`): tenants, credential tests, alerts.
+// The contract of the operators' API (`/api/ops/*`): tenants, credential tests, alerts, the reply backlog.
 
 export const CREDENTIAL_PROVIDERS = ['twilio', 'openai', 'stripe', 'smtp', 'slack'] as const;
 export type CredentialProvider = (typeof CREDENTIAL_PROVIDERS)[number];
@@ -36,11 +36,19 @@ export const testAlertSchema = z.object({
   channels: z.array(z.object({ channel: z.string(), status: z.enum(['sent', 'failed']), latencyMs: z.number(), reason: z.string().nullable() })),
 });
 
+const backlogFields = { waiting: z.number().int(), oldestWaitingSeconds: z.number().int().nullable(), notAnsweredLastHour: z.number().int() };
+export const replyBacklogSchema = z.object({
+  shops: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), ...backlogFields, delayed: z.boolean() })),
+  totals: z.object({ ...backlogFields, shopsDelayed: z.number().int() }),
+  delayedAfterSeconds: z.number().int(),
+});
+
 export type CredentialResult = z.infer<typeof credentialResultSchema>;
 export type CredentialsOverview = z.infer<typeof credentialsOverviewSchema>;
 export type OpsTenant = z.infer<typeof opsTenantsSchema>['tenants'][number];
 export type AlertRow = z.infer<typeof alertSchema>;
 export type TestAlertResult = z.infer<typeof testAlertSchema>;
+export type ReplyBacklogReport = z.infer<typeof replyBacklogSchema>;
 
 /** Credentials typed on the page: sent once, for one test, and never kept by the page afterwards. */
 export type TemporaryCredentials =
@@ -77,4 +85,8 @@ export function fetchAlerts(fetchFn?: Fetch) {
 
 export function sendTestAlert(fetchFn?: Fetch): Promise<TestAlertResult> {
   return sendJson('/api/ops/alerts/test', testAlertSchema, {}, { fetchFn });
+}
+
+export function fetchReplyBacklog(fetchFn?: Fetch): Promise<ReplyBacklogReport> {
+  return requestJson('/api/ops/reply-backlog', replyBacklogSchema, { cache: 'no-store' }, fetchFn);
 }

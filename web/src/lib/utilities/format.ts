@@ -53,6 +53,11 @@ export function formatDuration(fromIso: string, toIso: string): string {
   return `${minutes} min ${Math.round(seconds % 60)} s`;
 }
 
+/** How long something has waited, coarsely: `45 s`, `12 min`, `3 h`. */
+export function formatWaited(seconds: number): string {
+  return seconds < 90 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+}
+
 export function formatLatency(latencyMs: number | null): string {
   if (latencyMs === null) return '—';
   return `${Math.round(latencyMs)} ms`;
