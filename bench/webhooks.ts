@@ -379,7 +379,9 @@ function cpuMeter(named: Record<string, number>) {
     const totals: Record<string, number> = {};
     for (const p of procs) {
       const g = groupOf(p.pid);
-      if (g) totals[g] = (totals[g] ?? 0) + p.cpu;
+      // With its exited (and reaped) children: Postgres backends that close during a phase take their CPU with
+      // them otherwise (their postmaster keeps it). Not this process's: the floor run's CPU is its own.
+      if (g) totals[g] = (totals[g] ?? 0) + p.cpu + (p.pid === process.pid ? 0 : p.exitedChildrenCpu);
     }
     return totals;
   };
