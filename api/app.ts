@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext, ApiDeps } from './deps.js';
 import { SESSION_IDLE_MS, sessionHook } from './auth/context.js';
@@ -13,6 +12,7 @@ import { refuseUnstorableText } from './text-guard.js';
 import { createMetrics } from './metrics.js';
 import { registerAnalyticsMetrics } from './analytics-metrics.js';
 import { registerReplyBacklogMetrics } from './reply-backlog-metrics.js';
+import { addSecurityHeaders } from './security-headers.js';
 import { analyticsPlugin, opsAnalyticsPlugin } from './plugins/analytics.js';
 import { agentPlugin } from './plugins/agent.js';
 import { auditPlugin } from './plugins/audit.js';
@@ -84,7 +84,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
 
   // Security headers on every answer (errors and 404s included). The API serves JSON, TwiML, CSV
   // downloads and redirects: nothing here may load anything, run anything or be framed.
-  await app.register(helmet, {
+  addSecurityHeaders(app, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     xFrameOptions: { action: 'deny' },
     strictTransportSecurity: new URL(deps.env.SERVER_PUBLIC_URL).protocol === 'https:' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
