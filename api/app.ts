@@ -35,7 +35,7 @@ import { loggerOptions } from '../lib/logging.js';
 import { tenantCredentialsFromKeys } from '../lib/crypto/tenant-credentials.js';
 import { createWorkflowClient } from './workflows/client.js';
 import { createBillingRelay } from './webhooks/billing-relay.js';
-import { createInboundRelay } from './webhooks/inbound-relay.js';
+import { createInboundRelay, relayLimits } from './webhooks/inbound-relay.js';
 import { createThreadedRelay } from './webhooks/threaded-relay.js';
 import { sqlPool } from '../lib/db/sql.js';
 
@@ -105,9 +105,7 @@ export async function buildApi(deps: ApiDeps, options: BuildApiOptions = {}): Pr
     : createInboundRelay({
         pool: sqlPool(deps.prisma),
         conversations: workflows.conversations,
-        turnsPerTenant: deps.env.RELAY_TURNS_PER_TENANT,
-        quietPeriodMs: deps.env.REPLY_QUIET_PERIOD_MS,
-        backlogPerTenant: deps.env.RELAY_BACKLOG_PER_TENANT,
+        ...relayLimits(deps.env),
         log: app.log,
       });
   app.addHook('onReady', async () => relay.start());

@@ -6,7 +6,9 @@
 // repaired by the sweeper, which re-sends hand-offs left behind. Repeats are harmless: the workflow's
 // seen-set drops a MessageSid it has had, takeover/resume set a flag, a manual reply is keyed by its row.
 import type pg from 'pg';
+import type { Env } from '../../lib/config/env.js';
 import type { ConversationRow } from '../../lib/conversations/inbound-store.js';
+import { MESSAGE_SETTLED } from '../../lib/conversations/settled.js';
 import type { OptOutIntent } from '../../lib/conversations/opt-out.js';
 import { inboundMessage, manualReply, resumeAi, takeOver } from '../../workflows/contracts/conversation.js';
 import type { ConversationWorkflows } from '../workflows/conversations.js';
@@ -80,6 +82,14 @@ export interface InboundRelayOptions {
 
 const SWEEP_BATCH = 500;
 
+/** The per-shop limits from the API's configuration, for the relay in the API's thread or in its own. */
+export function relayLimits(env: Pick<Env, 'RELAY_TURNS_PER_TENANT' | 'REPLY_QUIET_PERIOD_MS' | 'RELAY_BACKLOG_PER_TENANT'>) {
+  return { turnsPerTenant: env.RELAY_TURNS_PER_TENANT, quietPeriodMs: env.REPLY_QUIET_PERIOD_MS, backlogPerTenant: env.RELAY_BACKLOG_PER_TENANT } satisfies Partial<InboundRelayOptions>;
+}
+
+/** A hand-off waiting for its turn: with the time it was stored, which orders its shop's line. */
+type Waiting = HandOff & { storedAt: number };
+
 /** What a waiting hand-off is, for the turn limit: a customer's message, or a merchant's action. */
 const isTurn = (item: HandOff) => item.signal.kind === 'inbound';
 /**
@@ -100,7 +110,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
   const sweepAfterMs = options.sweepAfterMs ?? 10_000;
 
   /** Waiting hand-offs per tenant, oldest first (a Map keeps the tenants in the order they first waited). */
-  const waiting = new Map<string, HandOff[]>();
+  const waiting = new Map<string, Waiting[]>();
   /** Merchant actions waiting per tenant: a tenant at its turn limit is only looked through when it has some. */
   const actionsWaiting = new Map<string, number>();
   let queued = 0;
@@ -137,9 +147,9 @@ export function createInboundRelay(options: InboundRelayOptions) {
     known.add(item.key);
     // Oldest first: a row the sweeper brings back (a failed signal, a crashed instance) goes before the newer
     // messages waiting, so a conversation's messages still reach its workflow in the order they came.
-    const entry = item.storedAt === undefined ? { ...item, storedAt: now() } : item;
+    const entry: Waiting = { ...item, storedAt: item.storedAt ?? now() };
     let at = line.length;
-    while (at > 0 && line[at - 1]!.storedAt! > entry.storedAt!) at -= 1;
+    while (at > 0 && line[at - 1]!.storedAt > entry.storedAt) at -= 1;
     line.splice(at, 0, entry);
     waiting.set(tenant, line);
     queued += 1;
@@ -264,7 +274,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
           : await pool.query<{ sid: string }>({
               name: 'handoffs-settled',
               text: `SELECT provider_message_sid AS sid FROM messages
-                     WHERE provider_message_sid = ANY($1) AND (turn_key_sid IS NOT NULL OR no_reply_reason IS NOT NULL)`,
+                     WHERE provider_message_sid = ANY($1) AND ${MESSAGE_SETTLED}`,
               values: [sids],
             });
       const settled = new Set(rows.map((r) => r.sid));
@@ -322,7 +332,7 @@ export function createInboundRelay(options: InboundRelayOptions) {
       name: 'handoffs-shed',
       text: `WITH marked AS (
                UPDATE messages SET no_reply_reason = 'overloaded', updated_at = now() AT TIME ZONE 'UTC'
-               WHERE provider_message_sid = ANY($1) AND direction = 'inbound' AND turn_key_sid IS NULL AND no_reply_reason IS NULL
+               WHERE provider_message_sid = ANY($1) AND direction = 'inbound' AND NOT ${MESSAGE_SETTLED}
              )
              DELETE FROM inbound_handoffs WHERE message_sid = ANY($1)`,
       values: [sids],

@@ -9,7 +9,7 @@ import type { Env } from '../../lib/config/env.js';
 import { poolConfigFromUrl } from '../../lib/db/migrate-adapter.js';
 import { lazyTemporalClient } from '../../lib/temporal/client.js';
 import { conversationWorkflows } from '../workflows/conversations.js';
-import { createInboundRelay, type HandOff } from './inbound-relay.js';
+import { createInboundRelay, relayLimits, type HandOff } from './inbound-relay.js';
 import type { RelayRequest, RelayResponse } from './relay-messages.js';
 
 const { env } = workerData as { env: Env };
@@ -22,9 +22,7 @@ const temporal = lazyTemporalClient(env);
 const relay = createInboundRelay({
   pool,
   conversations: conversationWorkflows(temporal, env),
-  turnsPerTenant: env.RELAY_TURNS_PER_TENANT,
-  quietPeriodMs: env.REPLY_QUIET_PERIOD_MS,
-  backlogPerTenant: env.RELAY_BACKLOG_PER_TENANT,
+  ...relayLimits(env),
   log: { warn: (obj, msg) => post({ type: 'log', level: 'warn', obj: loggable(obj), msg }) },
 });
 

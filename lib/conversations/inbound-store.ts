@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Channel } from './addresses.js';
+import { MESSAGE_SETTLED } from './settled.js';
 import type { OptOutIntent } from './opt-out.js';
 import { workflowIds } from '../temporal/names.js';
 
@@ -46,7 +47,7 @@ export interface StoredInbound {
 // subquery sees the table as it was before this statement, so a first delivery always gets its row.
 const STORE_INBOUND = `
 WITH settled AS (
-  SELECT EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_sid = $10 AND (m.turn_key_sid IS NOT NULL OR m.no_reply_reason IS NOT NULL)) AS yes
+  SELECT EXISTS (SELECT 1 FROM messages WHERE provider_message_sid = $10 AND ${MESSAGE_SETTLED}) AS yes
 ), conversation AS (
   INSERT INTO conversations AS c (id, tenant_id, account_id, channel, customer_address, customer_name, workflow_id,
                                   last_inbound_at, last_message_at, created_at, updated_at)
