@@ -3,11 +3,10 @@
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 import { readAnalyticsFreshness } from '../lib/analytics/freshness.js';
+import { oncePerScrape } from './metrics.js';
 
 export function registerAnalyticsMetrics(registry: Registry, pool: pg.Pool): void {
-  let last: Promise<Awaited<ReturnType<typeof readAnalyticsFreshness>> | null> | null = null;
-  // One read per scrape, shared by the gauges below (each collect() is called once per scrape).
-  const read = () => (last ??= readAnalyticsFreshness(pool).catch(() => null).finally(() => setTimeout(() => (last = null), 1_000).unref()));
+  const read = oncePerScrape(() => readAnalyticsFreshness(pool));
 
   new Gauge({
     name: 'wara_analytics_refresh_lag_seconds',

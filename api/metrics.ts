@@ -21,3 +21,13 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A database read shared by the gauges of one scrape (each gauge's collect() runs once per scrape, all at
+ * once): the first caller starts it, the others get the same promise for a second. A failed read is null, so a
+ * database outage makes the gauges NaN rather than the scrape fail.
+ */
+export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T | null> {
+  let last: Promise<T | null> | null = null;
+  return () => (last ??= read().catch(() => null).finally(() => setTimeout(() => (last = null), 1_000).unref()));
+}

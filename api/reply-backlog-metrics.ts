@@ -5,15 +5,10 @@
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
 import { readBacklogByShop, type BacklogTotals } from '../lib/conversations/reply-backlog.js';
+import { oncePerScrape } from './metrics.js';
 
 export function registerReplyBacklogMetrics(registry: Registry, pool: pg.Pool): void {
-  let last: Promise<BacklogTotals | null> | null = null;
-  // One read per scrape, shared by the gauges below (each collect() is called once per scrape).
-  const read = () =>
-    (last ??= readBacklogByShop(pool, 0)
-      .then((b) => b.totals)
-      .catch(() => null)
-      .finally(() => setTimeout(() => (last = null), 1_000).unref()));
+  const read = oncePerScrape(async () => (await readBacklogByShop(pool, 0)).totals);
   const gauge = (name: string, help: string, value: (t: BacklogTotals) => number | null) =>
     new Gauge({
       name,

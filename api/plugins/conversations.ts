@@ -42,7 +42,12 @@ const idParams = z.object({ id: z.string().min(1).max(64) });
 const replyBody = z.object({ body: z.string().trim().min(1, 'Write a message first.').max(1600, 'WhatsApp messages are limited to 1600 characters.') });
 
 /** Customer messages waiting for an AI reply under load, and those shed (lib/conversations/reply-backlog.ts). */
-export const backlogSchema = z.object({ waiting: z.number(), oldestWaitingSeconds: z.number().nullable(), delayed: z.boolean(), notAnsweredLastHour: z.number() });
+export const backlogSchema = z.object({
+  waiting: z.number().int().nonnegative(),
+  oldestWaitingSeconds: z.number().int().nonnegative().nullable(),
+  delayed: z.boolean(),
+  notAnsweredLastHour: z.number().int().nonnegative(),
+});
 export const feedSchema = z.object({ items: z.array(messageItemSchema), nextCursor: z.string().nullable(), serverTime: z.string(), backlog: backlogSchema });
 export const listSchema = z.object({ items: z.array(conversationSummarySchema), nextCursor: z.string().nullable() });
 export const detailSchema = z.object({

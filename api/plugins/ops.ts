@@ -17,6 +17,7 @@ import {
   testTenantTwilio,
 } from '../../lib/credentials/suite.js';
 import { requireOperator, type AuthContext } from '../auth/context.js';
+import { backlogSchema } from './conversations.js';
 import type { ApiContext } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
 import type { RouteRequest } from '../routes.js';
@@ -48,10 +49,10 @@ const alertSchema = z.object({
   createdAt: z.string(),
 });
 export const alertsSchema = z.object({ alerts: z.array(alertSchema), channels: z.array(z.string()) });
-const backlogFields = { waiting: z.number().int(), oldestWaitingSeconds: z.number().int().nullable(), notAnsweredLastHour: z.number().int() };
+/** Every shop's backlog as the merchant's own dashboard reads it (`backlogSchema`), and the totals. */
 export const replyBacklogSchema = z.object({
-  shops: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), ...backlogFields, delayed: z.boolean() })),
-  totals: z.object({ ...backlogFields, shopsDelayed: z.number().int() }),
+  shops: z.array(backlogSchema.extend({ tenantId: z.string(), tenantName: z.string() })),
+  totals: backlogSchema.omit({ delayed: true }).extend({ shopsDelayed: z.number().int().nonnegative() }),
   delayedAfterSeconds: z.number().int(),
 });
 export const testAlertSchema = z.object({

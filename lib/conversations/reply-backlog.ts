@@ -29,7 +29,11 @@ export async function readReplyBacklog(pool: pg.Pool, tenantId: string): Promise
                  FROM inbound_handoffs WHERE tenant_id = $1 AND kind = 'inbound') w`,
     values: [tenantId],
   });
-  const row = rows[0]!;
+  return toBacklog(rows[0]!);
+}
+
+/** A shop's counts as read (`oldest` in fractional seconds, null when nothing waits) as the dashboard says them. */
+function toBacklog(row: { waiting: number; oldest: number | null; shed: number }): ReplyBacklog {
   const oldest = row.oldest === null ? null : Math.max(0, Math.floor(row.oldest));
   return { waiting: row.waiting, oldestWaitingSeconds: oldest, delayed: oldest !== null && oldest >= DELAYED_AFTER_SECONDS, notAnsweredLastHour: row.shed };
 }
@@ -70,17 +74,7 @@ export async function readBacklogByShop(pool: pg.Pool, limit = 100): Promise<{ s
            ORDER BY w.oldest DESC NULLS LAST, shed DESC, t.name`,
     values: [],
   });
-  const all = rows.map((r): ShopBacklog => {
-    const oldest = r.oldest === null ? null : Math.max(0, Math.floor(r.oldest));
-    return {
-      tenantId: r.tenant_id,
-      tenantName: r.name,
-      waiting: r.waiting,
-      oldestWaitingSeconds: oldest,
-      delayed: oldest !== null && oldest >= DELAYED_AFTER_SECONDS,
-      notAnsweredLastHour: r.shed,
-    };
-  });
+  const all = rows.map((r): ShopBacklog => ({ tenantId: r.tenant_id, tenantName: r.name, ...toBacklog(r) }));
   const ages = all.map((s) => s.oldestWaitingSeconds).filter((a): a is number => a !== null);
   return {
     shops: all.slice(0, limit),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requestJson, sendJson, type Fetch } from './api.ts';
+import { backlogSchema } from './conversations.ts';
 
 // The contract of the operators' API (`/api/ops/*`): tenants, credential tests, alerts, the reply backlog.
 
@@ -36,10 +37,10 @@ export const testAlertSchema = z.object({
   channels: z.array(z.object({ channel: z.string(), status: z.enum(['sent', 'failed']), latencyMs: z.number(), reason: z.string().nullable() })),
 });
 
-const backlogFields = { waiting: z.number().int(), oldestWaitingSeconds: z.number().int().nullable(), notAnsweredLastHour: z.number().int() };
+/** Every shop's backlog as a merchant's dashboard reads it (`backlogSchema`), and the totals. */
 export const replyBacklogSchema = z.object({
-  shops: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), ...backlogFields, delayed: z.boolean() })),
-  totals: z.object({ ...backlogFields, shopsDelayed: z.number().int() }),
+  shops: z.array(backlogSchema.extend({ tenantId: z.string(), tenantName: z.string() })),
+  totals: backlogSchema.omit({ delayed: true }).extend({ shopsDelayed: z.number().int().nonnegative() }),
   delayedAfterSeconds: z.number().int(),
 });
 
